@@ -1,0 +1,260 @@
+//! `forecast.toml`: the project's configuration.
+//!
+//! Found by walking up from the scanned path to the repository root (the first folder that
+//! holds `.git`), or given with `--config`. Unknown keys and bad values are errors that name
+//! the key and what is allowed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Severity;
+
+pub const FILE_NAME: &str = "forecast.toml";
+
+/// The SQL dialect migrations are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DialectName {
+    #[default]
+    Postgres,
+    Generic,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    #[serde(default)]
+    pub dialect: DialectName,
+    /// Major version of the production server.
+    #[serde(default = "default_pg_version")]
+    pub version: u32,
+}
+
+fn default_pg_version() -> u32 {
+    15
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            dialect: DialectName::Postgres,
+            version: default_pg_version(),
+        }
+    }
+}
+
+/// What is known about one table in production.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TableHint {
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Migrations {
+    /// Extra folders (relative to the repository root) that hold migrations, for layouts
+    /// whose folder names forecast does not recognise.
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Only these rule codes (or prefixes such as `M1`) run. Empty: all.
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// These rule codes (or prefixes) never run.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Per-rule severity overrides.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub database: Database,
+    #[serde(default)]
+    pub tables: BTreeMap<String, TableHint>,
+    #[serde(default)]
+    pub migrations: Migrations,
+    #[serde(default)]
+    pub rules: Rules,
+    /// Default `--fail-on` threshold.
+    #[serde(default)]
+    pub fail_on: Option<FailOn>,
+}
+
+/// The `--fail-on` threshold: a severity, or `none` to never fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    None,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::None => None,
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+        }
+    }
+}
+
+/// A configuration file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Parse a configuration file's text; `path` is only for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        if !(9..=30).contains(&self.database.version) {
+            return Err(invalid(format!(
+                "database.version = {} is not a PostgreSQL major version; expected a number such as 15",
+                self.database.version
+            )));
+        }
+        let catalogue = crate::catalogue::Catalogue::embedded();
+        let known = |key: &str| catalogue.rules().any(|r| r.code.starts_with(key));
+        for (list, name) in [(&self.rules.select, "select"), (&self.rules.ignore, "ignore")] {
+            for code in list {
+                if !known(&code.to_ascii_uppercase()) {
+                    return Err(invalid(format!(
+                        "rules.{name}: `{code}` matches no rule code; run `forecast rules` for the list"
+                    )));
+                }
+            }
+        }
+        for code in self.rules.severity.keys() {
+            if catalogue.get(&code.to_ascii_uppercase()).is_none() {
+                return Err(invalid(format!(
+                    "rules.severity: `{code}` is not a rule code; run `forecast rules` for the list"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Find `forecast.toml` from `start` upwards, stopping at the repository root.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        let start = if start.is_file() { start.parent()? } else { start };
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            if d.join(".git").exists() {
+                return None;
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
+    /// Is rule `code` enabled by `select` / `ignore`?
+    pub fn rule_enabled(&self, code: &str) -> bool {
+        let matches = |list: &Vec<String>| {
+            list.iter()
+                .any(|p| code.starts_with(&p.to_ascii_uppercase()))
+        };
+        (self.rules.select.is_empty() || matches(&self.rules.select)) && !matches(&self.rules.ignore)
+    }
+
+    /// Row-count hint for a table (matched on `schema.table` or bare `table`).
+    pub fn table_rows(&self, schema: Option<&str>, table: &str) -> Option<u64> {
+        if let Some(s) = schema
+            && let Some(h) = self.tables.get(&format!("{s}.{table}"))
+        {
+            return Some(h.rows);
+        }
+        self.tables.get(table).map(|h| h.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_full_example() {
+        let c = Config::parse(
+            r#"
+            fail_on = "medium"
+            [database]
+            dialect = "postgres"
+            version = 13
+            [tables]
+            orders = { rows = 50_000_000 }
+            [rules]
+            ignore = ["M401"]
+            severity = { M301 = "critical" }
+            "#,
+            Path::new("forecast.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.database.version, 13);
+        assert_eq!(c.table_rows(None, "orders"), Some(50_000_000));
+        assert_eq!(c.table_rows(Some("public"), "orders"), Some(50_000_000));
+        assert!(!c.rule_enabled("M401"));
+        assert!(c.rule_enabled("M101"));
+        assert_eq!(c.fail_on, Some(FailOn::Medium));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = Config::parse("[database]\nversoin = 14\n", Path::new("f.toml")).unwrap_err();
+        assert!(e.to_string().contains("versoin"), "{e}");
+    }
+
+    #[test]
+    fn unknown_rule_is_named() {
+        let e = Config::parse("[rules]\nignore = [\"Z999\"]\n", Path::new("f.toml")).unwrap_err();
+        assert!(e.to_string().contains("Z999"), "{e}");
+    }
+}
