@@ -63,6 +63,9 @@ pub struct RuleMeta {
     pub use_instead: String,
     pub rollback: String,
     pub references: Vec<String>,
+    /// A pre-deploy checklist item, with `{table}`, `{column}`, `{path}`, ... placeholders.
+    #[serde(default)]
+    pub checklist: Option<String>,
     /// Filled in from the family when loading.
     #[serde(skip_deserializing, default)]
     pub family: String,
@@ -98,8 +101,7 @@ impl Catalogue {
         let mut families = Vec::new();
         let mut by_code = BTreeMap::new();
         for (name, text) in sources {
-            let mut family: Family =
-                toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+            let mut family: Family = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
             for rule in &mut family.rules {
                 rule.family = family.family.clone();
                 if by_code.insert(rule.code.clone(), rule.clone()).is_some() {

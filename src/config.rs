@@ -161,7 +161,10 @@ impl Config {
         }
         let catalogue = crate::catalogue::Catalogue::embedded();
         let known = |key: &str| catalogue.rules().any(|r| r.code.starts_with(key));
-        for (list, name) in [(&self.rules.select, "select"), (&self.rules.ignore, "ignore")] {
+        for (list, name) in [
+            (&self.rules.select, "select"),
+            (&self.rules.ignore, "ignore"),
+        ] {
             for code in list {
                 if !known(&code.to_ascii_uppercase()) {
                     return Err(invalid(format!(
@@ -182,7 +185,11 @@ impl Config {
 
     /// Find `forecast.toml` from `start` upwards, stopping at the repository root.
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        let start = if start.is_file() { start.parent()? } else { start };
+        let start = if start.is_file() {
+            start.parent()?
+        } else {
+            start
+        };
         let mut dir = Some(start);
         while let Some(d) = dir {
             let candidate = d.join(FILE_NAME);
@@ -203,7 +210,8 @@ impl Config {
             list.iter()
                 .any(|p| code.starts_with(&p.to_ascii_uppercase()))
         };
-        (self.rules.select.is_empty() || matches(&self.rules.select)) && !matches(&self.rules.ignore)
+        (self.rules.select.is_empty() || matches(&self.rules.select))
+            && !matches(&self.rules.ignore)
     }
 
     /// Row-count hint for a table (matched on `schema.table` or bare `table`).

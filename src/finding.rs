@@ -9,9 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::span::{LineCol, Span};
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -118,6 +116,8 @@ pub struct Finding {
     pub rewrites: bool,
     pub safe_alternative: String,
     pub rollback: Rollback,
+    /// What must be true before shipping, when the rule says.
+    pub checklist: Option<String>,
     pub migration: Option<MigrationRef>,
     /// Stable under line shifts: rule + path + normalised text of the primary span.
     pub fingerprint: String,
@@ -164,8 +164,14 @@ mod tests {
         let a = fingerprint("M101", "m.sql", "CREATE INDEX a ON t (x);", 0);
         let b = fingerprint("M101", "m.sql", "create   index a\n on t (x);", 0);
         assert_eq!(a, b);
-        assert_ne!(a, fingerprint("M101", "m.sql", "CREATE INDEX a ON t (x);", 1));
-        assert_ne!(a, fingerprint("M101", "n.sql", "CREATE INDEX a ON t (x);", 0));
+        assert_ne!(
+            a,
+            fingerprint("M101", "m.sql", "CREATE INDEX a ON t (x);", 1)
+        );
+        assert_ne!(
+            a,
+            fingerprint("M101", "n.sql", "CREATE INDEX a ON t (x);", 0)
+        );
     }
 
     #[test]

@@ -194,6 +194,9 @@ const META_NAMES: &[&str] = &[
     "sqitch.plan",
 ];
 
+/// The dialect infixes pop / popx put in file names.
+const POP_DIALECTS: &[&str] = &["postgres", "cockroach", "mysql", "sqlite3", "sqlite"];
+
 /// Is this a framework file that sits beside migrations?
 pub fn is_meta_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -206,8 +209,16 @@ fn is_migrations_segment(seg: &str) -> bool {
     s.contains("migrat")
         || matches!(
             s.as_str(),
-            "versioned" | "upgrade" | "upgrades" | "patches" | "changelog" | "changelogs"
-                | "deltas" | "evolutions" | "deploy" | "revert"
+            "versioned"
+                | "upgrade"
+                | "upgrades"
+                | "patches"
+                | "changelog"
+                | "changelogs"
+                | "deltas"
+                | "evolutions"
+                | "deploy"
+                | "revert"
         )
 }
 
@@ -260,9 +271,8 @@ pub fn dialect_from_content(text: &str) -> Option<&'static str> {
     if head.contains("MergeTree") || head.contains("ON CLUSTER") {
         return Some("clickhouse");
     }
-    let upper_has = |needle: &str| {
-        memchr::memmem::find(head.as_bytes(), needle.as_bytes()).is_some()
-    };
+    let upper_has =
+        |needle: &str| memchr::memmem::find(head.as_bytes(), needle.as_bytes()).is_some();
     if upper_has("ENGINE=InnoDB")
         || upper_has("ENGINE = InnoDB")
         || upper_has("AUTO_INCREMENT")
@@ -276,7 +286,10 @@ pub fn dialect_from_content(text: &str) -> Option<&'static str> {
 
 /// The first `n` lines that are not blank.
 fn leading_lines(head: &str, n: usize) -> impl Iterator<Item = &str> {
-    head.lines().map(str::trim).filter(|l| !l.is_empty()).take(n)
+    head.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(n)
 }
 
 fn has_marker(head: &str, marker: &str) -> bool {
@@ -313,17 +326,36 @@ pub fn detect(
     };
 
     // Content markers are unambiguous wherever the file lives.
-    if leading_lines(head, 1).any(|l| l.to_ascii_lowercase().starts_with("--liquibase formatted sql")) {
-        let version = Version::parse_prefix(name).map(|v| v.0).unwrap_or_else(Version::none);
-        return make(Framework::Liquibase, version, Direction::Both, path.to_string());
+    if leading_lines(head, 1).any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("--liquibase formatted sql")
+    }) {
+        let version = Version::parse_prefix(name)
+            .map(|v| v.0)
+            .unwrap_or_else(Version::none);
+        return make(
+            Framework::Liquibase,
+            version,
+            Direction::Both,
+            path.to_string(),
+        );
     }
     if has_marker(head, "+goose up") {
-        let version = Version::parse_prefix(name).map(|v| v.0).unwrap_or_else(Version::none);
+        let version = Version::parse_prefix(name)
+            .map(|v| v.0)
+            .unwrap_or_else(Version::none);
         return make(Framework::Goose, version, Direction::Both, path.to_string());
     }
     if has_marker(head, "migrate:up") {
-        let version = Version::parse_prefix(name).map(|v| v.0).unwrap_or_else(Version::none);
-        return make(Framework::Dbmate, version, Direction::Both, path.to_string());
+        let version = Version::parse_prefix(name)
+            .map(|v| v.0)
+            .unwrap_or_else(Version::none);
+        return make(
+            Framework::Dbmate,
+            version,
+            Direction::Both,
+            path.to_string(),
+        );
     }
 
     // Prisma: prisma/migrations/<ts>_<name>/migration.sql
@@ -332,28 +364,40 @@ pub fn detect(
         if repo.contains(&format!("{migrations_dir}/migration_lock.toml"))
             || migrations_dir.ends_with("prisma/migrations")
         {
-            let version = Version::parse_prefix(dir_name).map(|v| v.0).unwrap_or_else(Version::none);
+            let version = Version::parse_prefix(dir_name)
+                .map(|v| v.0)
+                .unwrap_or_else(Version::none);
             return make(Framework::Prisma, version, Direction::Up, dir.to_string());
         }
     }
 
     // diesel: migrations/<version>_<name>/{up,down}.sql
-    if name == "up.sql" || name == "down.sql" {
-        if let Some((version, _)) = Version::parse_prefix(dir_name) {
-            let direction = if name == "up.sql" { Direction::Up } else { Direction::Down };
-            return make(Framework::Diesel, version, direction, dir.to_string());
-        }
+    if (name == "up.sql" || name == "down.sql")
+        && let Some((version, _)) = Version::parse_prefix(dir_name)
+    {
+        let direction = if name == "up.sql" {
+            Direction::Up
+        } else {
+            Direction::Down
+        };
+        return make(Framework::Diesel, version, direction, dir.to_string());
     }
 
     // Sqitch: <plan dir>/{deploy,revert,verify}/<change>.sql
-    if let Some(kind) = ["deploy", "revert", "verify"].iter().find(|k| dir_name == **k || dir.contains(&format!("/{k}/")) || dir.starts_with(&format!("{k}/"))) {
+    if let Some(kind) = ["deploy", "revert", "verify"].iter().find(|k| {
+        dir_name == **k || dir.contains(&format!("/{k}/")) || dir.starts_with(&format!("{k}/"))
+    }) {
         let (root, rest) = split_at_segment(path, kind);
         if repo.contains(&join(root, "sqitch.plan")) {
             if *kind == "verify" {
                 return None;
             }
             let change = rest.trim_end_matches(".sql");
-            let direction = if *kind == "deploy" { Direction::Up } else { Direction::Down };
+            let direction = if *kind == "deploy" {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
             return make(
                 Framework::Sqitch,
                 Version::none(),
@@ -364,59 +408,76 @@ pub fn detect(
     }
 
     // Flyway: V<ver>__desc.sql, U<ver>__desc.sql, R__desc.sql
-    if let Some(rest) = name.strip_prefix("R__") {
-        if rest.ends_with(".sql") {
-            return make(Framework::Flyway, Version::none(), Direction::Repeatable, path.to_string());
-        }
+    if let Some(rest) = name.strip_prefix("R__")
+        && rest.ends_with(".sql")
+    {
+        return make(
+            Framework::Flyway,
+            Version::none(),
+            Direction::Repeatable,
+            path.to_string(),
+        );
     }
-    if (name.starts_with('V') || name.starts_with('U')) && name.contains("__") {
-        if let Some((version, rest)) = Version::parse_prefix(name) {
-            if rest.starts_with("__") {
-                let direction = if name.starts_with('U') { Direction::Down } else { Direction::Up };
-                let unit = format!("{dir}/V{}", version.text.trim_start_matches(['V', 'U']));
-                return make(Framework::Flyway, version, direction, unit);
-            }
-        }
+    if (name.starts_with('V') || name.starts_with('U'))
+        && name.contains("__")
+        && let Some((version, rest)) = Version::parse_prefix(name)
+        && rest.starts_with("__")
+    {
+        let direction = if name.starts_with('U') {
+            Direction::Down
+        } else {
+            Direction::Up
+        };
+        let unit = format!("{dir}/V{}", version.text.trim_start_matches(['V', 'U']));
+        return make(Framework::Flyway, version, direction, unit);
     }
 
     let lower = name.to_ascii_lowercase();
     let up_down = if let Some(stem) = lower.strip_suffix(".up.sql") {
         Some((stem, Direction::Up))
     } else {
-        lower.strip_suffix(".down.sql").map(|stem| (stem, Direction::Down))
+        lower
+            .strip_suffix(".down.sql")
+            .map(|stem| (stem, Direction::Down))
     };
-    if let Some((stem, direction)) = up_down {
-        if let Some((version, rest)) = Version::parse_prefix(&name[..stem.len()]) {
-            // Pop / popx: <version>_<name>.<dialect>.{up,down}.sql
-            let stem_parts: Vec<&str> = stem.split('.').collect();
-            let pop_dialect = stem_parts.len() >= 2
-                && dialect_word(stem_parts[stem_parts.len() - 1]).is_some();
-            let unit_stem = if pop_dialect {
-                stem
-            } else {
-                stem
-            };
-            let unit = format!("{dir}/{unit_stem}");
-            let framework = if pop_dialect {
-                Framework::Pop
-            } else if !rest.starts_with('_') {
-                Framework::Plain
-            } else if has_marker(head, "no-transaction")
-                || repo.in_ancestors(dir, "Cargo.toml").is_some()
-            {
-                Framework::Sqlx
-            } else {
-                Framework::GolangMigrate
-            };
-            return make(framework, version, direction, unit);
-        }
+    if let Some((stem, direction)) = up_down
+        && let Some((version, rest)) = Version::parse_prefix(&name[..stem.len()])
+    {
+        // Pop / popx: <version>_<name>.<dialect>.{up,down}.sql
+        // Pop / popx mark a file's dialect and autocommit mode with infixes.
+        let base = &name[..stem.len()];
+        let pop_dialect = stem
+            .split('.')
+            .skip(1)
+            .any(|p| p == "autocommit" || dialect_word(p).is_some())
+            || POP_DIALECTS.iter().any(|d| {
+                ["up", "down"].iter().any(|ud| {
+                    repo.contains(&format!("{dir}/{base}.{d}.{ud}.sql"))
+                        || repo.contains(&format!("{dir}/{base}.{d}.autocommit.{ud}.sql"))
+                })
+            });
+        let unit = format!("{dir}/{base}");
+        let framework = if pop_dialect {
+            Framework::Pop
+        } else if !rest.starts_with('_') {
+            Framework::Plain
+        } else if has_marker(head, "no-transaction")
+            || repo.in_ancestors(dir, "Cargo.toml").is_some()
+        {
+            Framework::Sqlx
+        } else {
+            Framework::GolangMigrate
+        };
+        return make(framework, version, direction, unit);
     }
 
     let in_folder = in_migrations_folder(path, extra_dirs);
     if !in_folder {
         return None;
     }
-    let version = Version::parse_prefix(name).map(|v| v.0).unwrap_or_else(Version::none);
+    let version = Version::parse_prefix(name)
+        .map(|v| v.0)
+        .unwrap_or_else(Version::none);
     let framework = if repo.contains(&join(dir, "atlas.sum")) {
         Framework::Atlas
     } else if !version.parts.is_empty()
@@ -454,7 +515,12 @@ mod tests {
     use super::*;
 
     fn det(path: &str, head: &str, files: &[&str]) -> Option<MigrationFile> {
-        let repo = RepoIndex::new(files.iter().map(|s| s.to_string()).chain([path.to_string()]));
+        let repo = RepoIndex::new(
+            files
+                .iter()
+                .map(|s| s.to_string())
+                .chain([path.to_string()]),
+        );
         detect(path, head, &repo, &[])
     }
 
@@ -482,25 +548,38 @@ mod tests {
     #[test]
     fn frameworks() {
         let f = |p, h, files: &[&str]| det(p, h, files).map(|m| m.framework);
-        assert_eq!(f("db/migrations/1_init.up.sql", "", &[]), Some(Framework::GolangMigrate));
+        assert_eq!(
+            f("db/migrations/1_init.up.sql", "", &[]),
+            Some(Framework::GolangMigrate)
+        );
         assert_eq!(
             f("migrations/1_init.up.sql", "", &["Cargo.toml"]),
             Some(Framework::Sqlx)
         );
-        assert_eq!(f("migrations/1_init.sql", "-- no-transaction\n", &[]), Some(Framework::Sqlx));
-        assert_eq!(f("db/1_a.sql", "-- +goose Up\nSELECT 1;", &[]), Some(Framework::Goose));
-        assert_eq!(f("db/x/1_a.sql", "-- migrate:up\n", &[]), Some(Framework::Dbmate));
+        assert_eq!(
+            f("migrations/1_init.sql", "-- no-transaction\n", &[]),
+            Some(Framework::Sqlx)
+        );
+        assert_eq!(
+            f("db/1_a.sql", "-- +goose Up\nSELECT 1;", &[]),
+            Some(Framework::Goose)
+        );
+        assert_eq!(
+            f("db/x/1_a.sql", "-- migrate:up\n", &[]),
+            Some(Framework::Dbmate)
+        );
         assert_eq!(
             f("migrations/2020-01-01-000000_x/up.sql", "", &[]),
             Some(Framework::Diesel)
         );
-        assert_eq!(
-            f("src/db/V1_2__init.sql", "", &[]),
-            Some(Framework::Flyway)
-        );
+        assert_eq!(f("src/db/V1_2__init.sql", "", &[]), Some(Framework::Flyway));
         assert_eq!(f("db/R__views.sql", "", &[]), Some(Framework::Flyway));
         assert_eq!(
-            f("changes/a.sql", "--liquibase formatted sql\n--changeset a:1\n", &[]),
+            f(
+                "changes/a.sql",
+                "--liquibase formatted sql\n--changeset a:1\n",
+                &[]
+            ),
             Some(Framework::Liquibase)
         );
         assert_eq!(
@@ -517,10 +596,29 @@ mod tests {
         );
         assert_eq!(f("db/verify/users.sql", "", &["db/sqitch.plan"]), None);
         assert_eq!(
-            f("persistence/sql/migrations/20200101_x.postgres.up.sql", "", &[]),
+            f(
+                "persistence/sql/migrations/20200101_x.postgres.up.sql",
+                "",
+                &[]
+            ),
             Some(Framework::Pop)
         );
-        assert_eq!(f("migrations/seed/data.sql", "", &[]), Some(Framework::Plain));
+        assert_eq!(
+            f(
+                "m/20200101_x.down.sql",
+                "",
+                &["m/20200101_x.postgres.up.sql"]
+            ),
+            Some(Framework::Pop)
+        );
+        assert_eq!(
+            f("m/20200101_x.postgres.autocommit.up.sql", "", &[]),
+            Some(Framework::Pop)
+        );
+        assert_eq!(
+            f("migrations/seed/data.sql", "", &[]),
+            Some(Framework::Plain)
+        );
         assert_eq!(f("queries/report.sql", "", &[]), None);
     }
 
@@ -538,10 +636,19 @@ mod tests {
     #[test]
     fn dialects() {
         assert_eq!(dialect_from_path("m/1_x.mysql.up.sql"), Some("mysql"));
-        assert_eq!(dialect_from_path("internal/storage/migrations/postgres/V1.up.sql"), Some("postgres"));
-        assert_eq!(dialect_from_path("jdbc-h2/src/main/resources/migrations/V1__a.sql"), Some("h2"));
+        assert_eq!(
+            dialect_from_path("internal/storage/migrations/postgres/V1.up.sql"),
+            Some("postgres")
+        );
+        assert_eq!(
+            dialect_from_path("jdbc-h2/src/main/resources/migrations/V1__a.sql"),
+            Some("h2")
+        );
         assert_eq!(dialect_from_path("migrations/1_x.up.sql"), None);
-        assert_eq!(dialect_from_content("CREATE TABLE t (id int) ENGINE=InnoDB;"), Some("mysql"));
+        assert_eq!(
+            dialect_from_content("CREATE TABLE t (id int) ENGINE=InnoDB;"),
+            Some("mysql")
+        );
         assert_eq!(dialect_from_content("CREATE TABLE t (id int);"), None);
     }
 }

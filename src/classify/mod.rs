@@ -72,8 +72,8 @@ pub fn classify_path(path: &str) -> FileKind {
         Some("toml") => FileKind::Toml,
         Some("json") => FileKind::Json,
         Some(
-            "rs" | "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" | "py" | "go" | "rb" | "java"
-            | "kt" | "kts",
+            "rs" | "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" | "py" | "go" | "rb" | "java" | "kt"
+            | "kts",
         ) => FileKind::Source,
         _ => FileKind::Other,
     }

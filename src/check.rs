@@ -1,0 +1,505 @@
+//! The check stage: replay every migration timeline statement by statement, run the rules,
+//! and turn their drafts into findings.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::catalogue::{Catalogue, Scope};
+use crate::config::Config;
+use crate::finding::{Finding, Location, MigrationRef, Related, Rollback, fingerprint};
+use crate::model::inverse::{Inverse, inverse};
+use crate::model::migrations::{Migration, ParsedFile, Part, Timeline, TxMode};
+use crate::model::schema::{NewObjects, Schema};
+use crate::parse::sql::{Op, Statement};
+use crate::rules::{Draft, MigrationCtx, PartKind, RollbackSource, Rule, StmtCtx, TxState};
+
+/// Dialects whose migrations the PostgreSQL rules apply to.
+pub fn analysed_dialect(d: Option<&str>) -> bool {
+    matches!(d, None | Some("postgres"))
+}
+
+/// What undoing one migration takes, for the rollback plan.
+#[derive(Debug, Clone)]
+pub struct MigrationUndo {
+    pub timeline: String,
+    pub path: String,
+    pub framework: crate::classify::Framework,
+    pub version: String,
+    pub has_down: bool,
+    /// Inverse SQL for the up statements, in the order to run them.
+    pub steps: Vec<String>,
+    /// Why parts of it cannot be undone.
+    pub irreversible: Vec<String>,
+    /// Steps forecast cannot write.
+    pub manual: Vec<String>,
+}
+
+/// The check stage's output.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    /// Every analysed migration, in deploy order per timeline.
+    pub undo: Vec<MigrationUndo>,
+    pub migrations_analysed: usize,
+    pub migrations_skipped_dialect: BTreeMap<String, usize>,
+}
+
+struct Replay<'a> {
+    files: &'a [ParsedFile],
+    config: &'a Config,
+    rules: &'a [&'static dyn Rule],
+}
+
+fn tx_states(part: &Part, stmts: &[&Statement]) -> Vec<TxState> {
+    let executable = stmts
+        .iter()
+        .filter(|s| !matches!(s.op, Op::Begin | Op::Commit | Op::Rollback))
+        .count();
+    let mut state = match part.tx {
+        TxMode::Runner => TxState::Runner,
+        TxMode::Implicit if executable > 1 => TxState::Implicit,
+        _ => TxState::None,
+    };
+    let mut out = Vec::with_capacity(stmts.len());
+    for s in stmts {
+        match s.op {
+            Op::Begin => {
+                if state == TxState::None {
+                    state = TxState::Explicit;
+                }
+                out.push(state);
+            }
+            Op::Commit | Op::Rollback => {
+                out.push(state);
+                state = match state {
+                    TxState::Implicit => TxState::Implicit,
+                    _ => TxState::None,
+                };
+            }
+            _ => out.push(state),
+        }
+    }
+    out
+}
+
+fn lock_timeout_value_active(value: &str) -> bool {
+    let v = value
+        .trim()
+        .trim_matches('\'')
+        .trim_matches('"')
+        .to_ascii_lowercase();
+    !(v.is_empty() || v == "0" || v == "default" || v == "0s" || v == "0ms")
+}
+
+impl Replay<'_> {
+    /// Replay one part, calling statement rules. Returns the inverses of its statements.
+    #[allow(clippy::too_many_arguments)]
+    fn part(
+        &self,
+        migration: &Migration,
+        part: &Part,
+        kind: PartKind,
+        schema: &mut Schema,
+        new: &mut NewObjects,
+        drafts: &mut Vec<(Draft, PartKind)>,
+    ) -> Vec<(usize, Inverse)> {
+        let file = &self.files[part.file];
+        let stmts: Vec<&Statement> = part
+            .statements
+            .iter()
+            .filter_map(|&i| file.sql.statements.get(i))
+            .collect();
+        let tx = tx_states(part, &stmts);
+        let mut lt_session = false;
+        let mut lt_local = false;
+        let mut inverses = Vec::with_capacity(stmts.len());
+        for (i, stmt) in stmts.iter().enumerate() {
+            let cx = StmtCtx {
+                files: self.files,
+                migration,
+                part,
+                kind,
+                stmt,
+                index: i,
+                stmts: &stmts,
+                tx: &tx,
+                lock_timeout: lt_session || lt_local,
+                schema,
+                new,
+                config: self.config,
+            };
+            let inv = inverse(stmt, schema);
+            let mut out = Vec::new();
+            for rule in self.rules {
+                rule.check_statement(&cx, &mut out);
+            }
+            drafts.extend(out.into_iter().map(|mut d| {
+                d.tx.get_or_insert(tx[i]);
+                if matches!(d.rollback, RollbackSource::Statement) {
+                    d.rollback = RollbackSource::Custom(rollback_of(&inv, kind));
+                }
+                (d, kind)
+            }));
+            inverses.push((i, inv));
+            match &stmt.op {
+                Op::Set { name, value, local } if name == "lock_timeout" => {
+                    let active = lock_timeout_value_active(value);
+                    if *local {
+                        if tx[i].in_transaction() {
+                            lt_local = active;
+                        }
+                    } else {
+                        lt_session = active;
+                    }
+                }
+                Op::Commit | Op::Rollback => lt_local = false,
+                _ => {}
+            }
+            schema.apply(&stmt.op);
+            new.record(&stmt.op);
+        }
+        inverses
+    }
+
+    fn timeline(&self, timeline: &Timeline) -> (Vec<(Draft, PartKind, usize)>, Vec<MigrationUndo>) {
+        let mut schema = Schema::default();
+        let mut drafts = Vec::new();
+        let mut undo = Vec::new();
+        for (mi, m) in timeline.migrations.iter().enumerate() {
+            let mut part_drafts = Vec::new();
+            let mut up_inverses = Vec::new();
+            if let Some(up) = &m.up {
+                let mut new = NewObjects::default();
+                up_inverses =
+                    self.part(m, up, PartKind::Up, &mut schema, &mut new, &mut part_drafts);
+            }
+            if let Some(down) = &m.down {
+                // The down runs against the schema the up left; it does not change the
+                // timeline's schema.
+                let mut scratch = schema.clone();
+                let mut new = NewObjects::default();
+                self.part(
+                    m,
+                    down,
+                    PartKind::Down,
+                    &mut scratch,
+                    &mut new,
+                    &mut part_drafts,
+                );
+            }
+            let up_stmts: Vec<&Statement> =
+                m.up.as_ref()
+                    .map(|p| {
+                        p.statements
+                            .iter()
+                            .filter_map(|&i| self.files[p.file].sql.statements.get(i))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            let down_stmts: Vec<&Statement> = m
+                .down
+                .as_ref()
+                .map(|p| {
+                    p.statements
+                        .iter()
+                        .filter_map(|&i| self.files[p.file].sql.statements.get(i))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mcx = MigrationCtx {
+                files: self.files,
+                migration: m,
+                up: up_stmts
+                    .iter()
+                    .zip(up_inverses.iter())
+                    .map(|(s, (_, inv))| (*s, inv.clone()))
+                    .collect(),
+                down: down_stmts,
+                config: self.config,
+            };
+            for rule in self.rules {
+                let mut out = Vec::new();
+                rule.check_migration(&mcx, &mut out);
+                part_drafts.extend(out.into_iter().map(|d| (d, PartKind::Up)));
+            }
+            drafts.extend(part_drafts.into_iter().map(|(d, k)| (d, k, mi)));
+
+            let mut steps = Vec::new();
+            let mut irreversible = Vec::new();
+            let mut manual = Vec::new();
+            for (_, inv) in up_inverses.iter().rev() {
+                match inv {
+                    Inverse::Steps(s) => steps.extend(s.iter().map(|u| u.to_sql())),
+                    Inverse::Irreversible(why) => irreversible.push(why.clone()),
+                    Inverse::Manual(what) => manual.push(what.clone()),
+                    Inverse::Nothing => {}
+                }
+            }
+            undo.push(MigrationUndo {
+                timeline: timeline.key.clone(),
+                path: m.display_file(self.files).to_string(),
+                framework: m.framework,
+                version: m.version.text.clone(),
+                has_down: m.down.as_ref().is_some_and(|d| !d.statements.is_empty()),
+                steps,
+                irreversible,
+                manual,
+            });
+        }
+        (drafts, undo)
+    }
+}
+
+/// Run every enabled rule over every analysed timeline.
+pub fn check(files: &[ParsedFile], timelines: &[Timeline], config: &Config) -> Checked {
+    let catalogue = Catalogue::embedded();
+    let rules: Vec<&'static dyn Rule> = crate::rules::registry()
+        .into_iter()
+        .filter(|r| config.rule_enabled(r.code()))
+        .collect();
+    let replay = Replay {
+        files,
+        config,
+        rules: &rules,
+    };
+    let mut checked = Checked::default();
+    let analysed: Vec<&Timeline> = timelines
+        .iter()
+        .filter(|t| {
+            let d = t.migrations.first().and_then(|m| m.dialect);
+            analysed_dialect(d)
+        })
+        .collect();
+    for t in timelines {
+        for m in &t.migrations {
+            if !analysed_dialect(m.dialect) {
+                *checked
+                    .migrations_skipped_dialect
+                    .entry(m.dialect.unwrap_or("unknown").to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+    let results: Vec<_> = analysed
+        .par_iter()
+        .map(|t| (t, replay.timeline(t)))
+        .collect();
+    for (t, (drafts, undo)) in results {
+        checked.migrations_analysed += t.migrations.len();
+        for (draft, kind, mi) in drafts {
+            if let Some(f) = to_finding(files, &t.migrations[mi], draft, kind, catalogue, config) {
+                checked.findings.push(f);
+            }
+        }
+        checked.undo.extend(undo);
+    }
+    finalize(&mut checked.findings);
+    checked
+}
+
+/// Sort findings deterministically and number identical fingerprints apart.
+pub fn finalize(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.location.path, a.location.span.start, &a.code, &a.message).cmp(&(
+            &b.location.path,
+            b.location.span.start,
+            &b.code,
+            &b.message,
+        ))
+    });
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_default();
+        if *n > 0 {
+            f.fingerprint = fingerprint(&f.code, &f.location.path, &f.fingerprint, *n);
+        }
+        *n += 1;
+    }
+}
+
+fn location(file: &ParsedFile, span: crate::span::Span) -> Location {
+    Location {
+        path: file.source.path.clone(),
+        span,
+        start: file.source.line_col(span.start),
+        end: file.source.line_col(span.end),
+    }
+}
+
+fn fill(template: &str, vars: &BTreeMap<&'static str, String>) -> String {
+    let mut s = template.to_string();
+    for (k, v) in vars {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+fn to_finding(
+    files: &[ParsedFile],
+    migration: &Migration,
+    draft: Draft,
+    kind: PartKind,
+    catalogue: &Catalogue,
+    config: &Config,
+) -> Option<Finding> {
+    let meta = catalogue.get(draft.code)?;
+    if kind == PartKind::Down && meta.scope == Scope::Up {
+        return None;
+    }
+    let file = files.get(draft.file)?;
+    let loc = location(file, draft.span);
+    let primary_text = file.source.slice(draft.span).to_string();
+
+    let draft_tx = draft.tx;
+    let mut vars = draft.vars.clone();
+    vars.insert("path", loc.path.clone());
+    vars.insert("line", loc.start.line.to_string());
+    let checklist = meta
+        .checklist
+        .as_deref()
+        .map(|t| fill(t, &vars))
+        .filter(|t| !t.contains('{'));
+    let mut multiplier = 1.0;
+    let mut reasons = Vec::new();
+    if kind == PartKind::Down {
+        multiplier *= 0.5;
+        reasons.push("down migration: runs only on rollback (×0.5)".to_string());
+    }
+    if meta.size_sensitive
+        && let Some(t) = &draft.table
+        && let Some(rows) = config.table_rows(t.schema.as_deref(), &t.name)
+    {
+        let (m, why) = size_multiplier(rows);
+        multiplier *= m;
+        reasons.push(format!(
+            "{} has about {rows} rows: {why} (×{m})",
+            t.qualified()
+        ));
+    }
+
+    let rollback = match draft.rollback {
+        RollbackSource::Custom(r) => r,
+        RollbackSource::Statement => Rollback::default(),
+    };
+    let severity = config
+        .rules
+        .severity
+        .get(draft.code)
+        .copied()
+        .unwrap_or(meta.severity);
+    let direction = match kind {
+        PartKind::Up => "up",
+        PartKind::Down => "down",
+    };
+    let part = match kind {
+        PartKind::Up => migration.up.as_ref(),
+        PartKind::Down => migration.down.as_ref(),
+    };
+    let mut why = meta.why_summary();
+    let lock = meta.lock_sentence();
+    if !lock.is_empty() {
+        why = format!("{}. {why}", capitalise(&lock));
+    }
+    let related = draft
+        .related
+        .iter()
+        .filter_map(|(f, span, label)| {
+            files.get(*f).map(|pf| Related {
+                location: location(pf, *span),
+                label: label.clone(),
+            })
+        })
+        .collect();
+    Some(Finding {
+        code: meta.code.clone(),
+        slug: meta.slug.clone(),
+        severity,
+        title: meta.title.clone(),
+        message: draft.message,
+        location: loc.clone(),
+        label: draft.label,
+        related,
+        why,
+        lock: meta.lock.clone(),
+        blocks: meta.blocks.clone(),
+        rewrites: meta.rewrites.unwrap_or(false),
+        safe_alternative: draft.safe_alternative.unwrap_or_else(|| {
+            fill(
+                meta.use_instead.split("\n\n").next().unwrap_or(""),
+                &draft.vars,
+            )
+        }),
+        rollback,
+        checklist,
+        migration: Some(MigrationRef {
+            framework: migration.framework.name().to_string(),
+            version: migration.version.text.clone(),
+            direction: direction.to_string(),
+            transaction: match draft_tx {
+                Some(t) => t.describe().to_string(),
+                None => part.map(|p| tx_label(p.tx)).unwrap_or("").to_string(),
+            },
+        }),
+        fingerprint: fingerprint(&meta.code, &loc.path, &primary_text, 0),
+        weight: meta.weight,
+        multiplier,
+        multiplier_reasons: reasons,
+    })
+}
+
+fn tx_label(tx: TxMode) -> &'static str {
+    match tx {
+        TxMode::Runner => "runner transaction",
+        TxMode::Implicit => "implicit transaction",
+        TxMode::None => "no transaction",
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Table size multiplier (see docs/scoring.md).
+pub fn size_multiplier(rows: u64) -> (f64, &'static str) {
+    match rows {
+        0..=9_999 => (0.5, "small table"),
+        10_000..=999_999 => (1.0, "medium table"),
+        1_000_000..=9_999_999 => (1.5, "large table"),
+        _ => (2.0, "very large table"),
+    }
+}
+
+/// The rollback of one flagged statement, from its inverse.
+fn rollback_of(inv: &Inverse, kind: PartKind) -> Rollback {
+    if kind == PartKind::Down {
+        return Rollback {
+            steps: vec!["Re-run the up migration after the rollback.".into()],
+            irreversible: false,
+        };
+    }
+    match inv {
+        Inverse::Steps(s) => Rollback {
+            steps: s.iter().map(|u| u.to_sql()).collect(),
+            irreversible: false,
+        },
+        Inverse::Irreversible(why) => Rollback {
+            steps: vec![format!(
+                "Irreversible: {why}. Restore from a backup taken before the deploy."
+            )],
+            irreversible: true,
+        },
+        Inverse::Manual(what) => Rollback {
+            steps: vec![capitalise(what) + "."],
+            irreversible: false,
+        },
+        Inverse::Nothing => Rollback {
+            steps: vec!["Nothing to undo.".into()],
+            irreversible: false,
+        },
+    }
+}

@@ -1,0 +1,1 @@
+CREATE INDEX measurements_at_idx ON ONLY measurements (recorded_at);

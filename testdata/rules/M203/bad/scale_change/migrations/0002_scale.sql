@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+ALTER TABLE orders ALTER COLUMN total TYPE numeric(12, 4); -- expect: M203

@@ -1,0 +1,4 @@
+SET lock_timeout = '5s';
+ALTER TABLE orders
+    ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;

@@ -1,0 +1,1 @@
+ALTER INDEX customers_email_idx RENAME TO customers_email_key;

@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY orders_channel_idx ON orders (channel);

@@ -1,0 +1,36 @@
+//! Runs forecast over the real-world corpus in `../shared/corpus` when it is present: no
+//! panic, no abort, deterministic output. Skips cleanly when the corpus is absent.
+
+use std::path::PathBuf;
+
+use forecast::config::Config;
+use forecast::{ScanOptions, scan};
+
+fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    p.is_dir().then_some(p)
+}
+
+#[test]
+fn whole_corpus_scans_without_panic_and_deterministically() {
+    let Some(root) = corpus() else {
+        eprintln!("skipped: ../shared/corpus is not present");
+        return;
+    };
+    let opts = ScanOptions {
+        root,
+        config: Config::default(),
+    };
+    let first = scan(&opts).expect("corpus scan");
+    assert!(
+        first.report.summary.migrations_analysed > 1000,
+        "expected the corpus's migrations to be analysed, got {}",
+        first.report.summary.migrations_analysed
+    );
+    let second = scan(&opts).expect("corpus scan");
+    assert_eq!(
+        forecast::report::json::render(&first.report),
+        forecast::report::json::render(&second.report),
+        "two scans of the same tree must give identical reports"
+    );
+}

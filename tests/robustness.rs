@@ -1,0 +1,123 @@
+//! Hostile input: binary files, invalid UTF-8, huge files, deep nesting, templated SQL,
+//! symlink loops. Each gets a warning or a note, never a panic, and nothing else is lost.
+
+use std::fs;
+
+use forecast::config::Config;
+use forecast::{ScanOptions, scan};
+
+fn scan_dir(dir: &std::path::Path) -> forecast::ScanOutput {
+    scan(&ScanOptions {
+        root: dir.to_path_buf(),
+        config: Config::default(),
+    })
+    .expect("scan")
+}
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("migrations")).unwrap();
+    // A file with a real finding, which must survive the hostile neighbours.
+    fs::write(
+        dir.path().join("migrations/0001_idx.sql"),
+        "CREATE INDEX orders_idx ON orders (customer_id);\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn has_index_finding(out: &forecast::ScanOutput) -> bool {
+    out.report.findings.iter().any(|f| f.code == "M101")
+}
+
+#[test]
+fn binary_file_is_a_warning() {
+    let dir = setup();
+    fs::write(
+        dir.path().join("migrations/0002_bin.sql"),
+        [0u8, 159, 146, 150, 0, 1, 2],
+    )
+    .unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_index_finding(&out));
+    assert!(
+        out.report
+            .warnings
+            .iter()
+            .any(|w| w.path.ends_with("0002_bin.sql") && w.message.contains("binary"))
+    );
+}
+
+#[test]
+fn invalid_utf8_is_decoded_lossily_with_a_warning() {
+    let dir = setup();
+    let mut bytes = b"ALTER TABLE users ADD COLUMN n\xffame text NOT NULL;\n".to_vec();
+    bytes.extend_from_slice(b"TRUNCATE users;\n");
+    fs::write(dir.path().join("migrations/0002_bad_utf8.sql"), bytes).unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_index_finding(&out));
+    assert!(
+        out.report
+            .warnings
+            .iter()
+            .any(|w| w.path.ends_with("0002_bad_utf8.sql"))
+    );
+    assert!(out.report.findings.iter().any(|f| f.code == "M303"));
+}
+
+#[test]
+fn huge_file_is_skipped_with_a_warning() {
+    let dir = setup();
+    let big = "SELECT 1;\n".repeat(1_000_000);
+    fs::write(dir.path().join("migrations/0002_big.sql"), big).unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_index_finding(&out));
+    assert!(
+        out.report
+            .warnings
+            .iter()
+            .any(|w| w.path.ends_with("0002_big.sql") && w.message.contains("larger"))
+    );
+}
+
+#[test]
+fn deep_nesting_and_garbage_do_not_panic() {
+    let dir = setup();
+    let deep = format!("SELECT {}1{};\n", "(".repeat(20_000), ")".repeat(20_000));
+    fs::write(dir.path().join("migrations/0002_deep.sql"), deep).unwrap();
+    fs::write(
+        dir.path().join("migrations/0003_garbage.sql"),
+        "'unterminated\n$$ also $tag$ /* never closed",
+    )
+    .unwrap();
+    fs::write(dir.path().join("migrations/0004_empty.sql"), "").unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_index_finding(&out));
+}
+
+#[test]
+fn templated_sql_does_not_crash_and_is_still_analysed() {
+    let dir = setup();
+    fs::write(
+        dir.path().join("migrations/0002_tpl.sql"),
+        "ALTER TABLE {{ index .Options \"Namespace\" }}.users DROP COLUMN legacy;\nCREATE INDEX x ON ${schema}.orders (a);\n",
+    )
+    .unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_index_finding(&out));
+    assert!(
+        out.report
+            .findings
+            .iter()
+            .any(|f| f.location.path.ends_with("0002_tpl.sql"))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_not_followed_forever() {
+    let dir = setup();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("migrations/loop")).unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_index_finding(&out));
+}
