@@ -318,12 +318,13 @@ pub fn finalize(findings: &mut [Finding]) {
     }
 }
 
-fn location(file: &ParsedFile, span: crate::span::Span) -> Location {
+/// A finding location in a source file.
+pub fn source_location(source: &crate::source::SourceFile, span: crate::span::Span) -> Location {
     Location {
-        path: file.source.path.clone(),
+        path: source.path.clone(),
         span,
-        start: file.source.line_col(span.start),
-        end: file.source.line_col(span.end),
+        start: source.line_col(span.start),
+        end: source.line_col(span.end),
     }
 }
 
@@ -348,18 +349,6 @@ fn to_finding(
         return None;
     }
     let file = files.get(draft.file)?;
-    let loc = location(file, draft.span);
-    let primary_text = file.source.slice(draft.span).to_string();
-
-    let draft_tx = draft.tx;
-    let mut vars = draft.vars.clone();
-    vars.insert("path", loc.path.clone());
-    vars.insert("line", loc.start.line.to_string());
-    let checklist = meta
-        .checklist
-        .as_deref()
-        .map(|t| fill(t, &vars))
-        .filter(|t| !t.contains('{'));
     let mut multiplier = 1.0;
     let mut reasons = Vec::new();
     if kind == PartKind::Down {
@@ -377,75 +366,121 @@ fn to_finding(
             t.qualified()
         ));
     }
-
-    let rollback = match draft.rollback {
-        RollbackSource::Custom(r) => r,
-        RollbackSource::Statement => Rollback::default(),
+    let (direction, part) = match kind {
+        PartKind::Up => ("up", migration.up.as_ref()),
+        PartKind::Down => ("down", migration.down.as_ref()),
     };
+    let migration_ref = MigrationRef {
+        framework: migration.framework.name().to_string(),
+        version: migration.version.text.clone(),
+        direction: direction.to_string(),
+        transaction: match draft.tx {
+            Some(t) => t.describe().to_string(),
+            None => part.map(|p| tx_label(p.tx)).unwrap_or("").to_string(),
+        },
+    };
+    let related = draft
+        .related
+        .iter()
+        .filter_map(|(f, span, label)| files.get(*f).map(|pf| (&pf.source, *span, label.clone())))
+        .collect();
+    Some(make_finding(
+        FindingParts {
+            meta,
+            source: &file.source,
+            span: draft.span,
+            message: draft.message,
+            label: draft.label,
+            related,
+            safe_alternative: draft.safe_alternative,
+            rollback: match draft.rollback {
+                RollbackSource::Custom(r) => r,
+                RollbackSource::Statement => Rollback::default(),
+            },
+            vars: draft.vars,
+            multiplier,
+            multiplier_reasons: reasons,
+            migration: Some(migration_ref),
+        },
+        config,
+    ))
+}
+
+/// Everything needed to make a [`Finding`] for any rule family.
+pub struct FindingParts<'a> {
+    pub meta: &'a crate::catalogue::RuleMeta,
+    pub source: &'a crate::source::SourceFile,
+    pub span: crate::span::Span,
+    pub message: String,
+    pub label: String,
+    pub related: Vec<(&'a crate::source::SourceFile, crate::span::Span, String)>,
+    /// `None`: the first paragraph of the catalogue's `use_instead`.
+    pub safe_alternative: Option<String>,
+    pub rollback: Rollback,
+    /// Values for the catalogue's templates (`{table}`, `{column}`, ...).
+    pub vars: BTreeMap<&'static str, String>,
+    pub multiplier: f64,
+    pub multiplier_reasons: Vec<String>,
+    pub migration: Option<MigrationRef>,
+}
+
+/// Turn a rule's report into a finding: locations, catalogue text, severity override,
+/// checklist item and fingerprint. Every family goes through here.
+pub fn make_finding(p: FindingParts<'_>, config: &Config) -> Finding {
+    let meta = p.meta;
+    let loc = source_location(p.source, p.span);
+    let primary_text = p.source.slice(p.span).to_string();
+    let mut vars = p.vars;
+    vars.insert("path", loc.path.clone());
+    vars.insert("line", loc.start.line.to_string());
+    let checklist = meta
+        .checklist
+        .as_deref()
+        .map(|t| fill(t, &vars))
+        .filter(|t| !t.contains('{'));
     let severity = config
         .rules
         .severity
-        .get(draft.code)
+        .get(&meta.code)
         .copied()
         .unwrap_or(meta.severity);
-    let direction = match kind {
-        PartKind::Up => "up",
-        PartKind::Down => "down",
-    };
-    let part = match kind {
-        PartKind::Up => migration.up.as_ref(),
-        PartKind::Down => migration.down.as_ref(),
-    };
     let mut why = meta.why_summary();
     let lock = meta.lock_sentence();
     if !lock.is_empty() {
         why = format!("{}. {why}", capitalise(&lock));
     }
-    let related = draft
+    let related = p
         .related
-        .iter()
-        .filter_map(|(f, span, label)| {
-            files.get(*f).map(|pf| Related {
-                location: location(pf, *span),
-                label: label.clone(),
-            })
+        .into_iter()
+        .map(|(src, span, label)| Related {
+            location: source_location(src, span),
+            label,
         })
         .collect();
-    Some(Finding {
+    Finding {
         code: meta.code.clone(),
         slug: meta.slug.clone(),
         severity,
         title: meta.title.clone(),
-        message: draft.message,
+        message: p.message,
         location: loc.clone(),
-        label: draft.label,
+        label: p.label,
         related,
         why,
         lock: meta.lock.clone(),
         blocks: meta.blocks.clone(),
         rewrites: meta.rewrites.unwrap_or(false),
-        safe_alternative: draft.safe_alternative.unwrap_or_else(|| {
-            fill(
-                meta.use_instead.split("\n\n").next().unwrap_or(""),
-                &draft.vars,
-            )
-        }),
-        rollback,
+        safe_alternative: p
+            .safe_alternative
+            .unwrap_or_else(|| fill(meta.use_instead.split("\n\n").next().unwrap_or(""), &vars)),
+        rollback: p.rollback,
         checklist,
-        migration: Some(MigrationRef {
-            framework: migration.framework.name().to_string(),
-            version: migration.version.text.clone(),
-            direction: direction.to_string(),
-            transaction: match draft_tx {
-                Some(t) => t.describe().to_string(),
-                None => part.map(|p| tx_label(p.tx)).unwrap_or("").to_string(),
-            },
-        }),
+        migration: p.migration,
         fingerprint: fingerprint(&meta.code, &loc.path, &primary_text, 0),
         weight: meta.weight,
-        multiplier,
-        multiplier_reasons: reasons,
-    })
+        multiplier: p.multiplier,
+        multiplier_reasons: p.multiplier_reasons,
+    }
 }
 
 fn tx_label(tx: TxMode) -> &'static str {

@@ -215,6 +215,12 @@ fn alter_op(op: &AlterTableOperation, v: &View, r: Range<usize>) -> Option<Alter
         },
         A::AlterColumn { column_name, op } => alter_column(column_name, op, v, r)?,
         A::AddConstraint {
+            constraint: TableConstraint::Index(_) | TableConstraint::FulltextOrSpatial(_),
+            ..
+        } => AlterKind::Other {
+            text: v.collapsed(r),
+        },
+        A::AddConstraint {
             constraint,
             not_valid,
         } => AlterKind::AddConstraint {
@@ -429,29 +435,35 @@ fn not_null_column(e: &ast::Expr) -> Option<String> {
 
 fn create_table(ct: &ast::CreateTable, v: &View) -> Option<Op> {
     let head = toks::create_table_head(v)?;
-    let elements = toks::table_elements(v, head.elements);
-    let (constraint_items, column_items): (Vec<_>, Vec<_>) = elements
-        .into_iter()
-        .filter(|r| !v.kw(r.start, "LIKE"))
-        .partition(|r| toks::is_constraint_element(v, r));
-    if constraint_items.len() != ct.constraints.len() || column_items.len() != ct.columns.len() {
+    let mut ast_columns = ct.columns.iter().peekable();
+    let mut ast_constraints = ct.constraints.iter();
+    let mut columns = Vec::new();
+    let mut constraints = Vec::new();
+    for r in toks::table_elements(v, head.elements) {
+        if v.kw(r.start, "LIKE") {
+            continue;
+        }
+        // Elements line up with the AST in order: a column where the next AST column's name
+        // is written, a constraint otherwise.
+        let is_column = ast_columns.peek().is_some_and(|cd| {
+            v.word(r.start)
+                .is_some_and(|w| w.value == cd.name.value && w.quote_style == cd.name.quote_style)
+        });
+        if is_column {
+            let cd = ast_columns.next()?;
+            if head.partition_of.is_none() {
+                columns.push(column_def_ast(cd, v, r)?);
+            }
+            continue;
+        }
+        match ast_constraints.next()? {
+            TableConstraint::Index(_) | TableConstraint::FulltextOrSpatial(_) => {}
+            c => constraints.push(constraint_ast(c, false, v, r)?),
+        }
+    }
+    if ast_columns.next().is_some() || ast_constraints.next().is_some() {
         return None;
     }
-    let columns = if head.partition_of.is_some() {
-        Vec::new()
-    } else {
-        ct.columns
-            .iter()
-            .zip(column_items)
-            .map(|(cd, r)| column_def_ast(cd, v, r))
-            .collect::<Option<Vec<_>>>()?
-    };
-    let constraints = ct
-        .constraints
-        .iter()
-        .zip(constraint_items)
-        .map(|(c, r)| constraint_ast(c, false, v, r))
-        .collect::<Option<Vec<_>>>()?;
     Some(Op::CreateTable {
         name: obj_name(&ct.name)?,
         if_not_exists: ct.if_not_exists,

@@ -310,6 +310,9 @@ fn add_action(v: &View, r: Range<usize>) -> Option<AlterKind> {
         return table_constraint(v, i..r.end)
             .map(|constraint| AlterKind::AddConstraint { constraint });
     }
+    if is_mysql_index(v, i) {
+        return None;
+    }
     i = v.skip(i, &["COLUMN"]);
     let if_not_exists = v.kws(i, &["IF", "NOT", "EXISTS"]);
     i = v.skip(i, &["IF", "NOT", "EXISTS"]);
@@ -762,9 +765,58 @@ pub(crate) fn table_elements(v: &View, i: usize) -> Vec<Range<usize>> {
         .unwrap_or_default()
 }
 
-/// Whether a `CREATE TABLE` element is a table constraint.
+/// Whether a `CREATE TABLE` element is a table constraint (or a MySQL index definition).
 pub(crate) fn is_constraint_element(v: &View, r: &Range<usize>) -> bool {
-    v.any_kw(r.start, CONSTRAINT_STARTS)
+    v.any_kw(r.start, CONSTRAINT_STARTS) || is_mysql_index(v, r.start)
+}
+
+/// Types that take a parenthesised modifier, so `key varchar(10)` is a column named `key`
+/// (sorted).
+const PARAMETRISED_TYPES: &[&str] = &[
+    "bigint",
+    "binary",
+    "bit",
+    "char",
+    "character",
+    "datetime",
+    "dec",
+    "decimal",
+    "double",
+    "enum",
+    "float",
+    "int",
+    "integer",
+    "interval",
+    "mediumint",
+    "nchar",
+    "numeric",
+    "nvarchar",
+    "set",
+    "smallint",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "timetz",
+    "tinyint",
+    "varbinary",
+    "varbit",
+    "varchar",
+];
+
+/// A MySQL `INDEX|KEY [name] (...)` / `FULLTEXT|SPATIAL ...` element at `i` (as opposed to a
+/// column that happens to be named `key` or `index`).
+fn is_mysql_index(v: &View, i: usize) -> bool {
+    if v.any_kw(i, &["FULLTEXT", "SPATIAL"]) {
+        return true;
+    }
+    if !v.any_kw(i, &["INDEX", "KEY"]) {
+        return false;
+    }
+    let named = v.word(i + 1).is_some_and(|w| {
+        let lower = w.value.to_ascii_lowercase();
+        PARAMETRISED_TYPES.binary_search(&lower.as_str()).is_err()
+    });
+    v.is(i + 1, &Token::LParen) || (named && (v.is(i + 2, &Token::LParen) || v.kw(i + 2, "USING")))
 }
 
 /// Where the parts of a `CREATE TABLE` are.
@@ -1147,13 +1199,21 @@ pub(crate) fn set(v: &View) -> Option<Op> {
         } else {
             j
         };
-        (n.name.qualified().to_lowercase(), j)
+        (setting_name(&n.name), j)
     };
     Some(Op::Set {
         name,
         value: set_value(v, value_at..v.len()),
         local,
     })
+}
+
+/// A configuration parameter's name, lowercased (`app.Tenant` → `app.tenant`).
+fn setting_name(name: &ObjName) -> String {
+    match &name.schema {
+        Some(prefix) => format!("{prefix}.{}", name.name).to_lowercase(),
+        None => name.name.to_lowercase(),
+    }
 }
 
 /// A SET value list, unquoted: `'5s'` → `5s`, `a, "B"` → `a, B`.
@@ -1177,7 +1237,7 @@ fn set_value(v: &View, r: Range<usize>) -> String {
 
 /// `RESET name` / `RESET ALL`.
 pub(crate) fn reset(v: &View) -> Option<Op> {
-    let name = v.name(1)?.name.qualified().to_lowercase();
+    let name = setting_name(&v.name(1)?.name);
     Some(Op::Set {
         name,
         value: String::new(),
@@ -1256,4 +1316,85 @@ pub(crate) fn lock(v: &View) -> Op {
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| "ACCESS EXCLUSIVE".to_string());
     Op::LockTable { tables, mode }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::sql::split::tokenize;
+    use sqlparser::dialect::PostgreSqlDialect;
+
+    fn with_view<T>(sql: &str, f: impl FnOnce(&View) -> T) -> T {
+        let lexed = tokenize(sql, 0, &PostgreSqlDialect {}).unwrap_or_default();
+        let v = View::new(sql, &lexed, 0..lexed.toks.len(), false);
+        f(&v)
+    }
+
+    #[test]
+    fn tables_are_sorted() {
+        for table in [OTHER_STATEMENTS, PARAMETRISED_TYPES] {
+            assert!(table.windows(2).all(|w| w[0] < w[1]), "{table:?}");
+        }
+    }
+
+    #[test]
+    fn heads() {
+        let cases = [
+            (
+                "CREATE OR REPLACE FUNCTION f()",
+                Some((4, "CREATE FUNCTION")),
+            ),
+            ("CREATE UNIQUE INDEX i", Some((3, "CREATE INDEX"))),
+            ("CREATE GLOBAL TEMPORARY TABLE t", Some((4, "CREATE TABLE"))),
+            ("create constraint trigger t", Some((3, "CREATE TRIGGER"))),
+            (
+                "ALTER DEFAULT PRIVILEGES GRANT",
+                Some((3, "ALTER DEFAULT PRIVILEGES")),
+            ),
+            (
+                "DROP TEXT SEARCH CONFIGURATION c",
+                Some((4, "DROP TEXT SEARCH CONFIGURATION")),
+            ),
+            ("COMMENT ON TABLE t", Some((2, "COMMENT ON"))),
+            ("GRANT ALL", Some((1, "GRANT"))),
+            ("ROLLBACK TO x", Some((1, "ROLLBACK TO SAVEPOINT"))),
+            ("CREATE WIDGET w", None),
+            ("(SELECT 1)", None),
+        ];
+        for (sql, expected) in cases {
+            let got = with_view(sql, head);
+            assert_eq!(
+                got.as_ref().map(|(n, k)| (*n, k.as_str())),
+                expected,
+                "{sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn mysql_index_elements() {
+        for (sql, index) in [
+            ("KEY k (a)", true),
+            ("INDEX (a)", true),
+            ("KEY k USING BTREE (a)", true),
+            ("FULLTEXT KEY f (a)", true),
+            ("key varchar(10)", false),
+            ("key text", false),
+            ("index int", false),
+            ("keys int", false),
+        ] {
+            assert_eq!(with_view(sql, |v| is_mysql_index(v, 0)), index, "{sql}");
+        }
+    }
+
+    #[test]
+    fn column_parts_locate_the_default() {
+        let sql = "c int NOT NULL DEFAULT (1 + 2) CHECK (c > 0)";
+        with_view(sql, |v| {
+            let parts = column_parts(v, 0..v.len()).expect("column");
+            let default = parts.default.expect("default range");
+            assert_eq!(v.text(default), "(1 + 2)");
+            assert!(parts.def.not_null && parts.def.check);
+        });
+    }
 }

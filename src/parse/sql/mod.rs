@@ -6,7 +6,7 @@
 //! hide the rest; a rejected statement is lowered from its tokens instead, and one neither
 //! path understands becomes [`ops::Op::Unknown`]. Parsing never fails and never panics.
 //!
-//! The file is tokenized once ([`split`]); each statement's tokens are handed to the parser
+//! The file is tokenized once (`split.rs`); each statement's tokens are handed to the parser
 //! as they are. Template placeholders (`{{ .X }}`, `${x}`, psql `:var` and `\set` lines) are
 //! masked beforehand with same-length text, so every span still indexes the original file.
 

@@ -48,9 +48,11 @@ impl ObjName {
         }
     }
 
-    /// `schema.name`, or `name`.
+    /// `schema.name`, or `name`. A schema that was a template placeholder (`{{ ... }}`,
+    /// masked before parsing) shows as `<template>`.
     pub fn qualified(&self) -> String {
         match &self.schema {
+            Some(s) if is_masked_placeholder(s) => format!("<template>.{}", self.name),
             Some(s) => format!("{s}.{}", self.name),
             None => self.name.clone(),
         }
@@ -61,6 +63,12 @@ impl std::fmt::Display for ObjName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.qualified())
     }
+}
+
+/// Placeholders are masked with `x` before parsing so spans stay exact; a name made only of
+/// them is a placeholder, not a real identifier.
+pub fn is_masked_placeholder(s: &str) -> bool {
+    s.len() >= 4 && s.bytes().all(|b| b == b'x')
 }
 
 /// An identifier together with where it is in the file.

@@ -48,7 +48,7 @@ pub(crate) struct Split {
     pub comments: Vec<Comment>,
 }
 
-/// Splits `text` (already masked, see [`super::mask`]) into statements.
+/// Splits `text` (already masked, see [`mask`]) into statements.
 pub(crate) fn split(text: &str, dialect: &dyn SqlDialect) -> Split {
     let mut out = Split::default();
     match tokenize(text, 0, dialect) {
@@ -331,9 +331,9 @@ fn flush(lexed: &Lexed, p: &mut Pending, end: usize, pieces: &mut Vec<Piece>) {
 /// Migration-framework comments that affect splitting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Directive {
-    /// `-- +goose StatementBegin`
+    /// `-- +goose StatementBegin` (or `-- +migrate StatementBegin`)
     GooseBegin,
-    /// `-- +goose StatementEnd`
+    /// `-- +goose StatementEnd` (or `-- +migrate StatementEnd`)
     GooseEnd,
     /// `-- +goose Up/Down`, `-- migrate:up/down`: a section boundary ends any statement.
     Section,
@@ -341,7 +341,11 @@ enum Directive {
 
 fn directive(comment: &str) -> Option<Directive> {
     let body = comment.strip_prefix("--")?.trim();
-    if let Some(rest) = body.strip_prefix("+goose") {
+    // goose and sql-migrate share the directive syntax.
+    if let Some(rest) = body
+        .strip_prefix("+goose")
+        .or_else(|| body.strip_prefix("+migrate"))
+    {
         let word = rest.split_whitespace().next().unwrap_or("");
         return Some(if word.eq_ignore_ascii_case("StatementBegin") {
             Directive::GooseBegin
@@ -912,6 +916,11 @@ mod tests {
             Some(Directive::GooseEnd)
         );
         assert_eq!(directive("-- +goose Up"), Some(Directive::Section));
+        assert_eq!(
+            directive("-- +migrate StatementBegin"),
+            Some(Directive::GooseBegin)
+        );
+        assert_eq!(directive("-- +migrate Down"), Some(Directive::Section));
         assert_eq!(directive("-- migrate:down"), Some(Directive::Section));
         assert_eq!(directive("-- just text"), None);
         assert_eq!(directive("/* +goose StatementBegin */"), None);

@@ -1568,3 +1568,37 @@ fn pathological_quotes_stay_linear() {
     let _ = pg(&mixed);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+#[test]
+fn columns_named_like_keywords_and_mysql_indexes() {
+    let sql = "CREATE TABLE kv (key varchar(255) NOT NULL, index int, value text, KEY kv_value (value), INDEX (index), FULLTEXT ft (value))";
+    let (ast, tokens) = both_paths(sql);
+    for op in [ast, tokens].into_iter().flatten() {
+        let Op::CreateTable {
+            columns,
+            constraints,
+            ..
+        } = op
+        else {
+            panic!()
+        };
+        let names: Vec<&str> = columns.iter().map(|c| c.name.name.as_str()).collect();
+        assert_eq!(names, ["key", "index", "value"]);
+        assert!(constraints.is_empty());
+    }
+    let (_, tokens) = both_paths("ALTER TABLE t ADD INDEX idx (a), ADD COLUMN key text");
+    let Some(Op::AlterTable { actions, .. }) = tokens else {
+        panic!()
+    };
+    assert!(matches!(actions[0].kind, AlterKind::Other { .. }));
+    assert!(matches!(actions[1].kind, AlterKind::AddColumn { .. }));
+}
+
+#[test]
+fn copy_from_stdin_data_is_skipped() {
+    let sql = "COPY t (a, b) FROM stdin;\n1\tit's\n2\t;x\n\\.\nCREATE INDEX i ON t (a);\n";
+    let parsed = pg(sql);
+    assert_eq!(parsed.statements.len(), 2);
+    assert_eq!(parsed.statements[0].op, other("COPY"));
+    assert!(matches!(parsed.statements[1].op, Op::CreateIndex { .. }));
+}

@@ -154,6 +154,13 @@ impl Rule for EnumValueUsedInSameTransaction {
                     && !cx.stmts[cx.index + 1..*i]
                         .iter()
                         .any(|m| matches!(m.op, Op::Commit | Op::Rollback))
+                    // Defining a value of the same name in another enum is not a use.
+                    && !matches!(
+                        s.op,
+                        Op::AlterEnumAddValue { .. }
+                            | Op::AlterEnumRenameValue { .. }
+                            | Op::CreateEnum { .. }
+                    )
                     && s.span.slice(cx.text()).contains(&needle)
             });
         let Some((_, used)) = use_site else {

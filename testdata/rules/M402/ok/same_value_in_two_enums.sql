@@ -1,0 +1,4 @@
+BEGIN;
+ALTER TYPE deployment_status ADD VALUE 'BUILDING';
+ALTER TYPE repository_status ADD VALUE 'BUILDING';
+COMMIT;
