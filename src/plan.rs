@@ -111,7 +111,13 @@ pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
             ));
         }
     }
-    for f in findings.iter().filter(|f| f.severity >= Severity::Medium) {
+    // Down-migration findings concern the rollback, not the deploy.
+    let in_up = |f: &&Finding| f.migration.as_ref().is_none_or(|m| m.direction != "down");
+    for f in findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .filter(in_up)
+    {
         if let Some(item) = &f.checklist {
             push(item.clone());
         }

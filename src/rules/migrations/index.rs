@@ -67,9 +67,7 @@ impl Rule for BlockingIndexBuild {
 
 /// ` (diesel: add ...)`, naming the directive that takes the part out of a transaction.
 fn opt_out_hint(cx: &StmtCtx<'_>) -> String {
-    if cx.part.opt_out.is_empty()
-        || !cx.tx_state().in_transaction() && cx.part.tx == crate::model::migrations::TxMode::None
-    {
+    if cx.part.opt_out.is_empty() || !cx.tx_state().in_transaction() {
         String::new()
     } else {
         format!(": {}", cx.part.opt_out)
