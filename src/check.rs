@@ -45,6 +45,15 @@ pub struct Checked {
     pub migrations_skipped_dialect: BTreeMap<String, usize>,
 }
 
+/// The name part of a migration unit: `dir/20200810_flow_rename.postgres` → `flow_rename`.
+fn migration_name(unit: &str) -> &str {
+    let file = unit.rsplit('/').next().unwrap_or(unit);
+    let stem = file.split('.').next().unwrap_or(file);
+    let rest =
+        stem.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == 'V' || c == 'v');
+    rest.trim_start_matches(['_', '-', '.'])
+}
+
 struct Replay<'a> {
     files: &'a [ParsedFile],
     config: &'a Config,
@@ -92,7 +101,7 @@ fn lock_timeout_value_active(value: &str) -> bool {
     !(v.is_empty() || v == "0" || v == "default" || v == "0s" || v == "0ms")
 }
 
-impl Replay<'_> {
+impl<'a> Replay<'a> {
     /// Replay one part, calling statement rules. Returns the inverses of its statements.
     #[allow(clippy::too_many_arguments)]
     fn part(
@@ -162,7 +171,37 @@ impl Replay<'_> {
         inverses
     }
 
-    fn timeline(&self, timeline: &Timeline) -> (Vec<(Draft, PartKind, usize)>, Vec<MigrationUndo>) {
+    /// Down statements of the migrations next to `mi` that carry the same name.
+    fn sibling_downs(&self, timeline: &'a Timeline, mi: usize) -> Vec<&'a Statement> {
+        let name = migration_name(&timeline.migrations[mi].unit);
+        if name.is_empty() {
+            return Vec::new();
+        }
+        let same = |m: &Migration| migration_name(&m.unit) == name;
+        let ms = &timeline.migrations;
+        let mut lo = mi;
+        while lo > 0 && same(&ms[lo - 1]) {
+            lo -= 1;
+        }
+        let mut hi = mi;
+        while hi + 1 < ms.len() && same(&ms[hi + 1]) {
+            hi += 1;
+        }
+        (lo..=hi)
+            .filter(|&i| i != mi)
+            .filter_map(|i| ms[i].down.as_ref())
+            .flat_map(|p| {
+                p.statements
+                    .iter()
+                    .filter_map(|&i| self.files[p.file].sql.statements.get(i))
+            })
+            .collect()
+    }
+
+    fn timeline(
+        &self,
+        timeline: &'a Timeline,
+    ) -> (Vec<(Draft, PartKind, usize)>, Vec<MigrationUndo>) {
         let mut schema = Schema::default();
         let mut drafts = Vec::new();
         let mut undo = Vec::new();
@@ -216,6 +255,7 @@ impl Replay<'_> {
                     .map(|(s, (_, inv))| (*s, inv.clone()))
                     .collect(),
                 down: down_stmts,
+                sibling_downs: self.sibling_downs(timeline, mi),
                 config: self.config,
             };
             for rule in self.rules {

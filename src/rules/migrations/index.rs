@@ -167,6 +167,18 @@ impl Rule for BlockingDropIndex {
         {
             return;
         }
+        // `DROP INDEX IF EXISTS x` before re-creating `x` on a table this migration creates:
+        // the index (if any) belongs to the new, empty table.
+        if tables.is_empty()
+            && names.iter().all(|n| {
+                cx.stmts[cx.index + 1..].iter().any(|s| {
+                    matches!(&s.op, Op::CreateIndex { name: Some(i), table, .. }
+                        if i.name == n.name && cx.new.is_new(table))
+                })
+            })
+        {
+            return;
+        }
         let list = names
             .iter()
             .map(|n| n.qualified())
