@@ -277,11 +277,19 @@ pub fn dialect_from_content(text: &str) -> Option<&'static str> {
         || upper_has("ENGINE = InnoDB")
         || upper_has("AUTO_INCREMENT")
         || upper_has("AUTOINCREMENT")
-        || (head.matches('`').count() >= 4 && !head.contains("$$"))
+        || (backticks_outside_comments(head) >= 4 && !head.contains("$$"))
     {
         return Some("mysql");
     }
     None
+}
+
+/// Backticks in SQL code, not in `--` comments (where Markdown-style quoting is common).
+fn backticks_outside_comments(text: &str) -> usize {
+    text.lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .map(|code| code.matches('`').count())
+        .sum()
 }
 
 /// The first `n` lines that are not blank.
@@ -650,5 +658,13 @@ mod tests {
             Some("mysql")
         );
         assert_eq!(dialect_from_content("CREATE TABLE t (id int);"), None);
+        assert_eq!(
+            dialect_from_content("-- `sqlx` does not wrap it, so `BEGIN` here\nBEGIN;\nCOMMIT;"),
+            None
+        );
+        assert_eq!(
+            dialect_from_content("CREATE TABLE `t` (`id` int, `name` text);"),
+            Some("mysql")
+        );
     }
 }
