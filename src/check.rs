@@ -26,6 +26,8 @@ pub struct MigrationUndo {
     pub path: String,
     pub framework: crate::classify::Framework,
     pub version: String,
+    /// The folder that holds the migration (for the runner's command line).
+    pub dir: String,
     pub has_down: bool,
     /// Inverse SQL for the up statements, in the order to run them.
     pub steps: Vec<String>,
@@ -43,6 +45,18 @@ pub struct Checked {
     pub undo: Vec<MigrationUndo>,
     pub migrations_analysed: usize,
     pub migrations_skipped_dialect: BTreeMap<String, usize>,
+}
+
+/// The folder the runner is pointed at: the up file's folder, or for frameworks with one
+/// folder per migration (diesel, Prisma), the folder above.
+fn migration_dir(m: &Migration, files: &[ParsedFile]) -> String {
+    use crate::classify::{Framework, parent_dir};
+    let path = m.display_file(files);
+    let dir = parent_dir(path);
+    match m.framework {
+        Framework::Diesel | Framework::Prisma => parent_dir(dir).to_string(),
+        _ => dir.to_string(),
+    }
 }
 
 /// The name part of a migration unit: `dir/20200810_flow_rename.postgres` → `flow_rename`.
@@ -281,6 +295,7 @@ impl<'a> Replay<'a> {
                 path: m.display_file(self.files).to_string(),
                 framework: m.framework,
                 version: m.version.text.clone(),
+                dir: migration_dir(m, self.files),
                 has_down: m.down.as_ref().is_some_and(|d| !d.statements.is_empty()),
                 steps,
                 irreversible,

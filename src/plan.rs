@@ -55,7 +55,7 @@ pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
                     m.framework.name(),
                     m.version
                 ),
-                vec![m.framework.revert_command().to_string()],
+                vec![m.framework.revert_command(&m.dir)],
             )
         } else if m.steps.is_empty() && m.manual.is_empty() {
             (
