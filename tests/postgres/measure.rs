@@ -430,7 +430,7 @@ fn measure(
         }
         Err(e) => {
             let e = pg_error(e)?;
-            if e.code == "25001" {
+            if e.code == "25001" && e.message.contains("cannot run inside a transaction block") {
                 // Cannot run inside a transaction block: measure it in autocommit.
                 c.batch_execute("ROLLBACK").map_err(harness("ROLLBACK"))?;
                 let flush = env.server.major >= 15;
