@@ -28,6 +28,8 @@ pub struct Case {
     pub kind: Kind,
     /// `M101/bad/create_index.sql`.
     pub name: String,
+    /// The PostgreSQL major version the fixture targets (its forecast.toml, or the default).
+    pub pg_version: u32,
     /// The parts of its migrations in the order a deploy and then a rollback run them: every
     /// up part in migration order, then every down part in reverse order.
     pub steps: Vec<Step>,
@@ -161,6 +163,7 @@ fn load(code: &str, kind: Kind, name: &str, path: &Path) -> Result<Case, String>
         code: code.to_string(),
         kind,
         name: name.to_string(),
+        pg_version: config.database.version,
         steps,
     })
 }

@@ -156,7 +156,19 @@ fn rule_claims_hold_on_a_real_postgresql_server() {
         .filter(|r| verdict::has_server_claims(r))
         .map(|r| r.code.clone())
         .collect();
-    let cases = fixtures::cases(&codes).unwrap_or_else(|e| panic!("{e}"));
+    let mut cases = fixtures::cases(&codes).unwrap_or_else(|e| panic!("{e}"));
+    // A fixture written for another major version (its own forecast.toml) makes claims about
+    // that version; this server cannot judge them.
+    cases.retain(|c| {
+        let same = c.pg_version == server.major;
+        if !same {
+            say(&format!(
+                "{}: targets PostgreSQL {}, not checked on {}",
+                c.name, c.pg_version, server.major
+            ));
+        }
+        same
+    });
     assert!(!cases.is_empty(), "no fixtures found under testdata/rules/");
     let env = Env {
         server: &server,

@@ -405,7 +405,13 @@ fn measure(
     stmt: &Stmt,
 ) -> Result<(Obs, Option<Result<(), PgError>>), String> {
     let oids = existing.storage_oids();
-    let rows = row_counts(c, existing)?;
+    // Count through a fresh look at the catalog: earlier statements of the part may have
+    // renamed or dropped relations the part started with.
+    let mut current = snapshot(c)?;
+    current
+        .rels
+        .retain(|oid, _| existing.rels.contains_key(oid));
+    let rows = row_counts(c, &current)?;
     let files_before = relfiles(c, &oids)?;
     c.batch_execute("BEGIN").map_err(harness("BEGIN"))?;
     let stats_before = xact_stats(c)?;

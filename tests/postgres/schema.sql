@@ -90,6 +90,9 @@ INSERT INTO import_batches SELECT g, 'batch ' || g FROM generate_series(1, 1000)
 CREATE TABLE audit_log (id bigint PRIMARY KEY, action text NOT NULL, at timestamptz NOT NULL);
 INSERT INTO audit_log SELECT g, 'action' || g % 5, now() FROM generate_series(1, 1000) AS g;
 
+CREATE TABLE devices (id bigint PRIMARY KEY, kid text NOT NULL);
+INSERT INTO devices SELECT g, 'k' || g FROM generate_series(1, 1000) g;
+
 CREATE TABLE audit_events (id bigint PRIMARY KEY, action text NOT NULL);
 INSERT INTO audit_events SELECT g, 'action' || g % 5 FROM generate_series(1, 1000) AS g;
 
