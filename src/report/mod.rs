@@ -46,6 +46,31 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub rollback_plan: Plan,
     pub warnings: Vec<Warning>,
+    /// What the report leaves out, and why.
+    pub hidden: Hidden,
+}
+
+/// Findings left out of the report: silenced by comments, dropped by forecast.toml's
+/// per-path ignores, or recorded in the baseline. None of them counts in the forecast.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Hidden {
+    /// Silenced by `forecast-ignore` comments.
+    pub suppressed: usize,
+    /// Dropped by `rules.per_path_ignores`.
+    pub ignored_by_path: usize,
+    /// Recorded in the baseline.
+    pub baselined: usize,
+    /// The baseline file used, if any.
+    pub baseline: Option<String>,
+    /// Baseline entries that matched no finding (fixed, or the statement changed).
+    pub baseline_stale: usize,
+}
+
+impl Hidden {
+    /// Findings hidden in all.
+    pub fn total(&self) -> usize {
+        self.suppressed + self.ignored_by_path + self.baselined
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
