@@ -19,6 +19,7 @@ pub mod finding;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod redact;
 pub mod repo;
 pub mod report;
 pub mod rules;
@@ -283,7 +284,10 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     let sources: BTreeMap<String, String> = files
         .iter()
         .filter(|f| wanted.contains(f.source.path.as_str()))
-        .map(|f| (f.source.path.clone(), f.source.text.clone()))
+        .map(|f| {
+            let text = redact::source(&f.source.text).into_owned();
+            (f.source.path.clone(), text)
+        })
         .collect();
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
