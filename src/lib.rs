@@ -246,7 +246,31 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     let checked = check::check(&files, &timelines, config);
     let repo_prefix = repo::prefix(root);
     let mut findings = checked.findings;
-    let commented: Vec<suppress::Commented<'_>> = files.iter().filter_map(commented).collect();
+    // Findings in files the scan did not parse here (other families) are still subject to
+    // their files' comments: read those files once.
+    let parsed: std::collections::BTreeSet<&str> =
+        files.iter().map(|f| f.source.path.as_str()).collect();
+    let others: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f.location.path.as_str())
+        .filter(|p| !parsed.contains(p))
+        .collect();
+    let extra: Vec<SourceFile> = others
+        .into_iter()
+        .filter_map(|p| {
+            let abs = if root.is_file() {
+                root.clone()
+            } else {
+                root.join(p)
+            };
+            read(&abs, p).ok()
+        })
+        .collect();
+    let commented: Vec<suppress::Commented<'_>> = files
+        .iter()
+        .filter_map(commented)
+        .chain(extra.iter().filter_map(suppress::Commented::scan))
+        .collect();
     let outcome = suppress::apply(
         &mut findings,
         &commented,

@@ -83,9 +83,15 @@ impl<'a> Commented<'a> {
     /// A file whose comments are found here, by its syntax; `None` when forecast reads no
     /// comments in files of its kind.
     pub fn scan(source: &'a SourceFile) -> Option<Self> {
-        let comments = match syntax_for(&source.path)? {
-            Syntax::Sql => sql_comments(&source.text),
-            Syntax::Hash => hash_comments(&source.text),
+        let syntax = syntax_for(&source.path)?;
+        // Comments matter only where a directive may be: most files hold none.
+        let comments = if !may_hold_directive(&source.text) {
+            Vec::new()
+        } else {
+            match syntax {
+                Syntax::Sql => sql_comments(&source.text),
+                Syntax::Hash => hash_comments(&source.text),
+            }
         };
         Some(Commented {
             source,
@@ -260,6 +266,13 @@ pub fn hash_comments(text: &str) -> Vec<Span> {
     out
 }
 
+/// Cheap exit: does the text hold the directive word at all (in the usual cases)?
+fn may_hold_directive(text: &str) -> bool {
+    ["forecast-ignore", "FORECAST-IGNORE", "Forecast-ignore"]
+        .iter()
+        .any(|k| memchr::memmem::find(text.as_bytes(), k.as_bytes()).is_some())
+}
+
 /// Does a word look like a rule code (`M101`, `k201`) rather than the start of a sentence?
 fn looks_like_code(word: &str) -> bool {
     let letters = word.chars().take_while(|c| c.is_ascii_alphabetic()).count();
@@ -384,11 +397,7 @@ fn parse_directive(text: &str, comment: Span, catalogue: &Catalogue) -> Option<D
 pub fn directives(file: &Commented<'_>, catalogue: &Catalogue) -> Vec<Directive> {
     let src = file.source;
     let text = src.text.as_str();
-    // Cheap exit: most files hold no directive at all.
-    if ["forecast-ignore", "FORECAST-IGNORE", "Forecast-ignore"]
-        .iter()
-        .all(|k| memchr::memmem::find(text.as_bytes(), k.as_bytes()).is_none())
-    {
+    if !may_hold_directive(text) {
         return Vec::new();
     }
     let line_count = src.lines.line_count();
@@ -693,6 +702,47 @@ mod tests {
         let d = &parse(text)[0];
         assert_eq!(d.reason.as_deref(), Some("r"));
         assert_eq!(d.lines, vec![2]);
+    }
+
+    /// A finding of any family in a `#`-comment file is silenced the same way.
+    #[test]
+    fn yaml_findings_are_silenced_by_hash_comments() {
+        let text = "spec:\n  # forecast-ignore M101: demo of another family\n  replicas: 1\n  image: x # forecast-ignore m101\n";
+        let src = SourceFile::new("k8s/deploy.yaml", text.to_string());
+        let catalogue = Catalogue::embedded();
+        let meta = catalogue.get("M101").unwrap();
+        let config = Config::default();
+        let finding_at = |needle: &str| {
+            let at = text.find(needle).unwrap();
+            crate::check::make_finding(
+                crate::check::FindingParts {
+                    meta,
+                    source: &src,
+                    span: Span::new(at, at + needle.len()),
+                    message: "m".into(),
+                    label: "l".into(),
+                    related: Vec::new(),
+                    safe_alternative: None,
+                    rollback: Default::default(),
+                    vars: Default::default(),
+                    multiplier: 1.0,
+                    multiplier_reasons: Vec::new(),
+                    migration: None,
+                },
+                &config,
+            )
+        };
+        let mut findings = vec![
+            finding_at("replicas"),
+            finding_at("image"),
+            finding_at("spec"),
+        ];
+        let files = vec![Commented::scan(&src).unwrap()];
+        let outcome = apply(&mut findings, &files, &config, false, "");
+        assert_eq!(outcome.by_comment, 2);
+        let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+        // `spec` stays; the reason-less trailing directive is F001.
+        assert_eq!(codes, vec!["M101", "F001"]);
     }
 
     #[test]
