@@ -746,6 +746,39 @@ mod tests {
     }
 
     #[test]
+    fn hostile_comments_never_panic() {
+        let nasty = [
+            "/* forecast-ignore M101: never closed",
+            "-- forecast-ignoreé M101",
+            "-- forecast-ignore\u{a0}M101: nbsp",
+            "-- forecast-ignore ,,,,, : commas",
+            "-- forecast-ignore M101,",
+            "-- forecast-ignore-file",
+            "-- forecast-ignore-fileM101",
+            "/**/-- forecast-ignore M101: r\n",
+            "/* /* forecast-ignore M101: nested */ still */ SELECT 1;",
+            "$$ -- forecast-ignore M101 $$",
+            "$a$ unterminated -- forecast-ignore M101",
+            "'unterminated -- forecast-ignore M101",
+            "-- forecast-ignore 日本語: reason",
+            "-- FORECAST-IGNORE M101: shouting",
+        ];
+        for text in nasty {
+            let _ = parse(text);
+            let src = SourceFile::new("x.yaml", text.replace("--", "#"));
+            let c = Commented::scan(&src).unwrap();
+            let _ = directives(&c, Catalogue::embedded());
+        }
+        assert_eq!(parse("-- FORECAST-IGNORE M101: shouting")[0].codes.len(), 1);
+        assert!(parse("-- forecast-ignore-fileM101").is_empty());
+        let long = format!(
+            "-- forecast-ignore {}: r\n",
+            vec!["M101"; 10_000].join(", ")
+        );
+        assert_eq!(parse(&long)[0].codes.len(), 10_000);
+    }
+
+    #[test]
     fn syntax_by_path() {
         assert_eq!(syntax_for("db/1.up.sql"), Some(Syntax::Sql));
         assert_eq!(syntax_for("k8s/deploy.yaml"), Some(Syntax::Hash));

@@ -291,6 +291,13 @@ fn sentence(s: &str) -> String {
 pub fn message_text(f: &Finding) -> String {
     let mut s = if f.severity == Severity::Info {
         sentence(&format!("Note: {}", f.message))
+    } else if f.risk() <= 0.0 {
+        // A rule that weighs nothing in the forecast (forecast's own): no risk to quote.
+        sentence(&format!(
+            "{}: {}",
+            sentence(f.severity.as_str()).trim_end_matches('.'),
+            f.message
+        ))
     } else {
         sentence(&format!(
             "{} deploy risk ({:.0}%): {}",
