@@ -110,10 +110,9 @@ fn sarif_from_the_command_line_is_valid_and_categorised() {
     // Paths are relative to the repository root, not to the scanned folder.
     let uri =
         &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    let prefix = forecast::repo::prefix(&common::root().join("testdata/integration"));
     assert!(
-        uri.as_str()
-            .unwrap()
-            .starts_with("testdata/integration/db/"),
+        uri.as_str().unwrap().starts_with(&format!("{prefix}db/")),
         "{uri}"
     );
     common::validate_sarif(&[path]);
