@@ -455,6 +455,11 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let (mut config, from) = load_config(&args.path, args.config.as_deref())?;
     if let Some(c) = &args.sarif_category {
+        if c.trim().is_empty() || c.chars().any(char::is_whitespace) {
+            anyhow::bail!(
+                "--sarif-category `{c}` is not a category; expected a non-empty string without spaces, such as `forecast/` or `migrations`"
+            );
+        }
         config.sarif.category = Some(c.clone());
     }
     let fail_on: FailOn = args
