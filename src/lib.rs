@@ -246,25 +246,24 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     let checked = check::check(&files, &timelines, config);
     let repo_prefix = repo::prefix(root);
     let mut findings = checked.findings;
-    // Findings in files the scan did not parse here (other families) are still subject to
-    // their files' comments: read those files once.
+    // Comments in files the scan did not parse as SQL count too: findings of other families
+    // point into them, and a malformed `# forecast-ignore` there deserves its F001/F002. Read
+    // the `#`-comment files (YAML, env, TOML, Dockerfiles) and the files findings point into.
     let parsed: std::collections::BTreeSet<&str> =
         files.iter().map(|f| f.source.path.as_str()).collect();
-    let others: std::collections::BTreeSet<&str> = findings
+    let pointed: std::collections::BTreeSet<&str> = findings
         .iter()
         .map(|f| f.location.path.as_str())
         .filter(|p| !parsed.contains(p))
         .collect();
-    let extra: Vec<SourceFile> = others
-        .into_iter()
-        .filter_map(|p| {
-            let abs = if root.is_file() {
-                root.clone()
-            } else {
-                root.join(p)
-            };
-            read(&abs, p).ok()
+    let extra: Vec<SourceFile> = found
+        .iter()
+        .filter(|f| !parsed.contains(f.rel.as_str()))
+        .filter(|f| {
+            pointed.contains(f.rel.as_str())
+                || suppress::syntax_for(&f.rel) == Some(suppress::Syntax::Hash)
         })
+        .filter_map(|f| read(&f.abs, &f.rel).ok())
         .collect();
     let commented: Vec<suppress::Commented<'_>> = files
         .iter()
@@ -307,11 +306,10 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     }
     let sources: BTreeMap<String, String> = files
         .iter()
-        .filter(|f| wanted.contains(f.source.path.as_str()))
-        .map(|f| {
-            let text = redact::source(&f.source.text).into_owned();
-            (f.source.path.clone(), text)
-        })
+        .map(|f| &f.source)
+        .chain(extra.iter())
+        .filter(|src| wanted.contains(src.path.as_str()))
+        .map(|src| (src.path.clone(), redact::source(&src.text).into_owned()))
         .collect();
     let report = Report {
         schema_version: report::SCHEMA_VERSION,

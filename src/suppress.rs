@@ -368,9 +368,10 @@ fn parse_directive(text: &str, comment: Span, catalogue: &Catalogue) -> Option<D
         end_of_codes = i;
         pos = i;
     }
-    // A second `--` ends the directive: `-- forecast-ignore M101 -- note` holds no reason.
+    // A second comment marker ends the directive: `-- forecast-ignore M101 -- note` and
+    // `# forecast-ignore K201 # note` hold no reason.
     let rest = after_lead[pos..].trim();
-    let rest = match rest.find("--") {
+    let rest = match rest.find("--").into_iter().chain(rest.find('#')).min() {
         Some(n) if !rest.starts_with(':') => rest[..n].trim(),
         _ => rest,
     };
