@@ -12,10 +12,29 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Severity;
 
 /// The embedded rule files, one per family.
-pub const FAMILY_SOURCES: &[(&str, &str)] = &[(
-    "rules/migrations.toml",
-    include_str!("../rules/migrations.toml"),
-)];
+pub const FAMILY_SOURCES: &[(&str, &str)] = &[
+    (
+        "rules/migrations.toml",
+        include_str!("../rules/migrations.toml"),
+    ),
+    (
+        "rules/forecast.toml",
+        include_str!("../rules/forecast.toml"),
+    ),
+];
+
+/// Where a rule's generated page can be read online: the `docs/rules/` folder of the
+/// published crate's source, for this version.
+pub fn rule_docs_url(code: &str) -> String {
+    format!(
+        "https://docs.rs/crate/{}/{}/source/docs/rules/{code}.md",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The tool's home page (SARIF `informationUri`).
+pub const INFORMATION_URL: &str = concat!("https://crates.io/crates/", env!("CARGO_PKG_NAME"));
 
 /// One family file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -36,6 +55,27 @@ pub enum Scope {
     UpAndDown,
 }
 
+/// How often a rule's findings are true positives, in SARIF's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    VeryHigh,
+    High,
+    Medium,
+    Low,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::VeryHigh => "very-high",
+            Precision::High => "high",
+            Precision::Medium => "medium",
+            Precision::Low => "low",
+        }
+    }
+}
+
 /// Everything the catalogue says about one rule.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -45,8 +85,15 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub weight: f64,
     pub since: String,
-    pub scope: Scope,
+    /// Migration rules only: which parts of a migration the rule checks.
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    #[serde(default)]
     pub size_sensitive: bool,
+    /// How often a finding of this rule is a true positive (SARIF `precision`); `high` when
+    /// the entry does not say.
+    #[serde(default)]
+    pub precision: Option<Precision>,
     #[serde(default)]
     pub lock: Option<String>,
     #[serde(default)]

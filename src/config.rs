@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
@@ -14,7 +15,7 @@ use crate::finding::Severity;
 pub const FILE_NAME: &str = "forecast.toml";
 
 /// The SQL dialect migrations are written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DialectName {
     #[default]
@@ -22,7 +23,8 @@ pub enum DialectName {
     Generic,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The database the migrations run against in production.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
     #[serde(default)]
@@ -46,13 +48,15 @@ impl Default for Database {
 }
 
 /// What is known about one table in production.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableHint {
+    /// About how many rows the table holds.
     pub rows: u64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+/// Where migrations live, when forecast cannot tell from folder names.
+#[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Migrations {
     /// Extra folders (relative to the repository root) that hold migrations, for layouts
@@ -61,7 +65,8 @@ pub struct Migrations {
     pub paths: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+/// Which rules run, where, and how severe their findings are.
+#[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
     /// Only these rule codes (or prefixes such as `M1`) run. Empty: all.
@@ -73,11 +78,54 @@ pub struct Rules {
     /// Per-rule severity overrides.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+    /// Rules (codes or prefixes) that do not apply to some paths: a glob relative to the
+    /// repository root (`db/legacy/**`), and the rules whose findings there are dropped.
+    #[serde(default)]
+    pub per_path_ignores: BTreeMap<String, Vec<String>>,
+}
+
+/// Inline `forecast-ignore` comments and the baseline file.
+#[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suppressions {
+    /// Report `forecast-ignore` comments that suppress nothing (F003), as
+    /// `--report-unused-ignores` does.
+    #[serde(default)]
+    pub report_unused: bool,
+    /// The baseline file, relative to this configuration file (default:
+    /// `.forecast-baseline.json` beside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+}
+
+/// SARIF output (`--format sarif`).
+#[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sarif {
+    /// `automationDetails.id` of the run: GitHub code scanning's category is the text before
+    /// its last `/`. Default `forecast/`; a value without `/` gets one appended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+impl Sarif {
+    /// The `automationDetails.id` to write.
+    pub fn automation_id(&self) -> String {
+        match self.category.as_deref().map(str::trim) {
+            None | Some("") => "forecast/".to_string(),
+            Some(c) if c.contains('/') => c.to_string(),
+            Some(c) => format!("{c}/"),
+        }
+    }
 }
 
 /// The whole file.
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "forecast.toml",
+    description = "Configuration of forecast, the deployment-risk analyzer. Found by walking up from the scanned path to the repository root, or given with `--config`."
+)]
 pub struct Config {
     #[serde(default)]
     pub database: Database,
@@ -90,10 +138,14 @@ pub struct Config {
     /// Default `--fail-on` threshold.
     #[serde(default)]
     pub fail_on: Option<FailOn>,
+    #[serde(default)]
+    pub suppressions: Suppressions,
+    #[serde(default)]
+    pub sarif: Sarif,
 }
 
 /// The `--fail-on` threshold: a severity, or `none` to never fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     None,
@@ -132,11 +184,16 @@ pub enum ConfigError {
 impl Config {
     /// Parse a configuration file's text; `path` is only for messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
         config.validate(path)?;
+        // Codes are case-insensitive in the file; findings carry them upper-case.
+        config.rules.severity = std::mem::take(&mut config.rules.severity)
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_uppercase(), v))
+            .collect();
         Ok(config)
     }
 
@@ -180,6 +237,41 @@ impl Config {
                 )));
             }
         }
+        for (glob, codes) in &self.rules.per_path_ignores {
+            if let Err(e) = globset::Glob::new(glob) {
+                return Err(invalid(format!(
+                    "rules.per_path_ignores: `{glob}` is not a valid glob ({}); write a path pattern such as `db/legacy/**`",
+                    e.kind()
+                )));
+            }
+            if codes.is_empty() {
+                return Err(invalid(format!(
+                    "rules.per_path_ignores.\"{glob}\": the list is empty; name the rule codes (or prefixes such as `M1`) to drop there"
+                )));
+            }
+            for code in codes {
+                if code.is_empty() || !known(&code.to_ascii_uppercase()) {
+                    return Err(invalid(format!(
+                        "rules.per_path_ignores.\"{glob}\": `{code}` matches no rule code; run `forecast rules` for the list"
+                    )));
+                }
+            }
+        }
+        if let Some(c) = &self.sarif.category
+            && (c.trim().is_empty() || c.chars().any(char::is_whitespace))
+        {
+            return Err(invalid(format!(
+                "sarif.category = \"{c}\" is not a category; expected a non-empty string without spaces, such as `forecast/` or `migrations`"
+            )));
+        }
+        if let Some(b) = &self.suppressions.baseline
+            && b.trim().is_empty()
+        {
+            return Err(invalid(
+                "suppressions.baseline is empty; expected a path such as `.forecast-baseline.json`"
+                    .to_string(),
+            ));
+        }
         Ok(())
     }
 
@@ -212,6 +304,19 @@ impl Config {
         };
         (self.rules.select.is_empty() || matches(&self.rules.select))
             && !matches(&self.rules.ignore)
+    }
+
+    /// The JSON Schema of the file (docs/forecast.schema.json).
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Config);
+        let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// The configuration as TOML (`forecast config --show`).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
     }
 
     /// Row-count hint for a table (matched on `schema.table` or bare `table`).

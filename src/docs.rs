@@ -25,14 +25,16 @@ pub fn rule_page(rule: &RuleMeta, example: Option<&str>) -> String {
     let _ = writeln!(s, "| severity | {} |", rule.severity);
     let _ = writeln!(s, "| weight | {} |", rule.weight);
     let _ = writeln!(s, "| family | {} |", rule.family);
-    let _ = writeln!(
-        s,
-        "| checked in | {} |",
-        match rule.scope {
-            Scope::Up => "up migrations",
-            Scope::UpAndDown => "up and down migrations",
-        }
-    );
+    if let Some(scope) = rule.scope {
+        let _ = writeln!(
+            s,
+            "| checked in | {} |",
+            match scope {
+                Scope::Up => "up migrations",
+                Scope::UpAndDown => "up and down migrations",
+            }
+        );
+    }
     if let Some(lock) = &rule.lock {
         let _ = writeln!(s, "| lock (PostgreSQL) | {lock} |");
     }
@@ -193,6 +195,43 @@ pub fn verified_section(verified: &Verified, code: &str) -> String {
             let _ = writeln!(s, "- `{}` when {}: {}", d.sql, d.data, d.outcome);
         }
         s.push('\n');
+    }
+    s
+}
+
+/// The rule's help in Markdown, for SARIF `help.markdown` (GitHub shows it under an alert):
+/// what it flags, why it breaks a deploy, what to do instead, how to roll back, references.
+pub fn help_markdown(rule: &RuleMeta) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "**{} {}**: {}\n", rule.code, rule.slug, rule.what.trim());
+    let lock = rule.lock_sentence();
+    if !lock.is_empty() {
+        let _ = writeln!(s, "**Lock (PostgreSQL):** {lock}.\n");
+    }
+    let _ = writeln!(s, "## Why it breaks a deploy\n\n{}\n", rule.why.trim());
+    let _ = writeln!(s, "## Use instead\n\n{}\n", rule.use_instead.trim());
+    let _ = writeln!(s, "## Rollback\n\n{}\n", rule.rollback.trim());
+    if !rule.references.is_empty() {
+        let _ = writeln!(s, "## References\n");
+        for r in &rule.references {
+            let _ = writeln!(s, "- <{r}>");
+        }
+    }
+    s.trim_end().to_string()
+}
+
+/// [`help_markdown`] as plain text, for SARIF `help.text` (shown where Markdown is not).
+pub fn help_text(rule: &RuleMeta) -> String {
+    let mut s = format!(
+        "{}\n\nWhy it breaks a deploy: {}\n\nUse instead: {}\n\nRollback: {}",
+        rule.what.trim(),
+        rule.why.trim(),
+        rule.use_instead.trim(),
+        rule.rollback.trim()
+    );
+    if !rule.references.is_empty() {
+        s.push_str("\n\nReferences: ");
+        s.push_str(&rule.references.join(" "));
     }
     s
 }

@@ -8,6 +8,7 @@
 //!
 //! [`scan`] runs it end to end. See docs/ARCHITECTURE.md for the map.
 
+pub mod baseline;
 pub mod catalogue;
 pub mod check;
 pub mod classify;
@@ -18,11 +19,14 @@ pub mod finding;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod redact;
+pub mod repo;
 pub mod report;
 pub mod rules;
 pub mod score;
 pub mod source;
 pub mod span;
+pub mod suppress;
 pub mod verified;
 
 use std::collections::BTreeMap;
@@ -44,6 +48,28 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 pub struct ScanOptions {
     pub root: PathBuf,
     pub config: Config,
+}
+
+/// Optional parts of a scan beyond the configuration: what to hide, what to report about
+/// hiding, and where to show progress. [`scan`] uses the defaults.
+#[derive(Clone, Copy, Default)]
+pub struct ScanExtras<'a> {
+    /// Findings to hide (`.forecast-baseline.json`).
+    pub baseline: Option<&'a baseline::Baseline>,
+    /// Report `forecast-ignore` comments that silence nothing (F003); forecast.toml's
+    /// `suppressions.report_unused` turns it on too.
+    pub report_unused_ignores: bool,
+    pub progress: Option<&'a dyn Progress>,
+}
+
+/// Progress of a scan, for a progress bar. Called from several threads.
+pub trait Progress: Sync {
+    /// A stage starts with `total` units of work.
+    fn start(&self, stage: &'static str, total: usize);
+    /// One unit is done.
+    fn advance(&self);
+    /// The scan is done.
+    fn finish(&self);
 }
 
 /// Errors that stop a scan before it starts.
@@ -76,10 +102,32 @@ fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
 pub struct ScanOutput {
     pub report: Report,
     pub sources: BTreeMap<String, String>,
+    /// The scanned root's path inside its repository (`""` at the root; see [`repo::prefix`]):
+    /// renderers for code review put it in front of finding paths.
+    pub repo_prefix: String,
 }
 
 /// Run the whole pipeline on `opts.root`.
 pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
+    scan_with(opts, &ScanExtras::default())
+}
+
+/// The suppression pass's view of a parsed file: the parser's comments and statements for
+/// analysed SQL, comments found by syntax otherwise.
+fn commented(f: &ParsedFile) -> Option<suppress::Commented<'_>> {
+    if check::analysed_dialect(f.detected.dialect) {
+        Some(suppress::Commented::new(
+            &f.source,
+            f.sql.comments.iter().map(|c| c.span).collect(),
+            f.sql.statements.iter().map(|s| s.span).collect(),
+        ))
+    } else {
+        suppress::Commented::scan(&f.source)
+    }
+}
+
+/// [`scan`], with a baseline, unused-ignore reporting and progress.
+pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutput, ScanError> {
     let root = &opts.root;
     if !root.exists() {
         return Err(ScanError::NotFound(root.clone()));
@@ -127,9 +175,15 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
         config::DialectName::Generic => parse::sql::Dialect::Generic,
     };
     let single_file = root.is_file();
+    if let Some(p) = extras.progress {
+        p.start("reading", sql_paths.len());
+    }
     let results: Vec<Result<Option<ParsedFile>, Warning>> = sql_paths
         .par_iter()
         .map(|f| {
+            if let Some(p) = extras.progress {
+                p.advance();
+            }
             let source = read(&f.abs, &f.rel).map_err(|message| Warning {
                 path: f.rel.clone(),
                 message,
@@ -191,17 +245,61 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
 
     let timelines = model::migrations::build(&files, &meta, pg_version);
     let checked = check::check(&files, &timelines, config);
-    let forecast = score::forecast(&checked.findings);
-    let plan = plan::build(&checked.findings, &checked.undo);
+    let repo_prefix = repo::prefix(root);
+    let mut findings = checked.findings;
+    // Comments in files the scan did not parse as SQL count too: findings of other families
+    // point into them, and a malformed `# forecast-ignore` there deserves its F001/F002. Read
+    // the `#`-comment files (YAML, env, TOML, Dockerfiles) and the files findings point into.
+    let parsed: std::collections::BTreeSet<&str> =
+        files.iter().map(|f| f.source.path.as_str()).collect();
+    let pointed: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f.location.path.as_str())
+        .filter(|p| !parsed.contains(p))
+        .collect();
+    let extra: Vec<SourceFile> = found
+        .iter()
+        .filter(|f| !parsed.contains(f.rel.as_str()))
+        .filter(|f| {
+            pointed.contains(f.rel.as_str())
+                || suppress::syntax_for(&f.rel) == Some(suppress::Syntax::Hash)
+        })
+        .filter_map(|f| read(&f.abs, &f.rel).ok())
+        .collect();
+    let commented: Vec<suppress::Commented<'_>> = files
+        .iter()
+        .filter_map(commented)
+        .chain(extra.iter().filter_map(suppress::Commented::scan))
+        .collect();
+    let outcome = suppress::apply(
+        &mut findings,
+        &commented,
+        config,
+        extras.report_unused_ignores || config.suppressions.report_unused,
+        &repo_prefix,
+    );
+    let applied = extras
+        .baseline
+        .map(|b| b.apply(&mut findings))
+        .unwrap_or_default();
+    let hidden = report::Hidden {
+        suppressed: outcome.by_comment,
+        ignored_by_path: outcome.by_config,
+        baselined: applied.hidden,
+        baseline: extras.baseline.and_then(|b| b.source.clone()),
+        baseline_stale: applied.stale,
+    };
+    let forecast = score::forecast(&findings);
+    let plan = plan::build(&findings, &checked.undo);
 
     let mut findings_by_severity = BTreeMap::new();
-    for f in &checked.findings {
+    for f in &findings {
         *findings_by_severity.entry(f.severity).or_default() += 1;
     }
     warnings.sort();
     warnings.dedup();
     let mut wanted: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for f in &checked.findings {
+    for f in &findings {
         wanted.insert(&f.location.path);
         for r in &f.related {
             wanted.insert(&r.location.path);
@@ -209,8 +307,10 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
     }
     let sources: BTreeMap<String, String> = files
         .iter()
-        .filter(|f| wanted.contains(f.source.path.as_str()))
-        .map(|f| (f.source.path.clone(), f.source.text.clone()))
+        .map(|f| &f.source)
+        .chain(extra.iter())
+        .filter(|src| wanted.contains(src.path.as_str()))
+        .map(|src| (src.path.clone(), redact::source(&src.text).into_owned()))
         .collect();
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
@@ -234,9 +334,17 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
             findings_by_severity,
         },
         forecast,
-        findings: checked.findings,
+        findings,
         rollback_plan: plan,
         warnings,
+        hidden,
     };
-    Ok(ScanOutput { report, sources })
+    if let Some(p) = extras.progress {
+        p.finish();
+    }
+    Ok(ScanOutput {
+        report,
+        sources,
+        repo_prefix,
+    })
 }

@@ -37,7 +37,7 @@ pub struct Plan {
 pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
     let flagged: BTreeSet<&str> = findings
         .iter()
-        .filter(|f| f.severity > Severity::Info)
+        .filter(|f| f.severity > Severity::Info && f.migration.is_some())
         .map(|f| f.location.path.as_str())
         .collect();
     let mut rollback = Vec::new();

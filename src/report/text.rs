@@ -249,6 +249,55 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
             "s"
         },
     );
+    let hidden = &report.hidden;
+    if hidden.total() > 0 || hidden.baseline_stale > 0 {
+        let mut parts = Vec::new();
+        if hidden.suppressed > 0 {
+            parts.push(format!(
+                "{} by `forecast-ignore` comments",
+                hidden.suppressed
+            ));
+        }
+        if hidden.ignored_by_path > 0 {
+            parts.push(format!("{} by `per_path_ignores`", hidden.ignored_by_path));
+        }
+        if hidden.baselined > 0 {
+            parts.push(format!(
+                "{} by the baseline `{}`",
+                hidden.baselined,
+                hidden.baseline.as_deref().unwrap_or("")
+            ));
+        }
+        if !parts.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {} hidden: {}",
+                if hidden.total() == 1 {
+                    "1 finding".to_string()
+                } else {
+                    format!("{} findings", hidden.total())
+                },
+                parts.join(", ")
+            );
+        }
+        if hidden.baseline_stale > 0 {
+            let _ = writeln!(
+                out,
+                "  {} baseline entr{} matched nothing (fixed or changed); `forecast baseline write` drops {}",
+                hidden.baseline_stale,
+                if hidden.baseline_stale == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                if hidden.baseline_stale == 1 {
+                    "it"
+                } else {
+                    "them"
+                }
+            );
+        }
+    }
     if !report.summary.migrations_skipped_by_dialect.is_empty() {
         let skipped: Vec<String> = report
             .summary

@@ -4,6 +4,7 @@
 //! `mod.rs`. Rules read the model through the context they are handed and push [`Draft`]s;
 //! they never read files, compute scores or format output.
 
+pub mod forecast;
 pub mod migrations;
 
 use std::collections::BTreeMap;
@@ -185,6 +186,32 @@ impl Draft {
     }
 }
 
+/// Everything a rule about suppression comments may look at: one file's `forecast-ignore`
+/// directives, after the suppression post-pass (src/suppress.rs) matched them against the
+/// findings of every other rule.
+pub struct IgnoreCtx<'a> {
+    /// The file's path, as findings carry it.
+    pub path: &'a str,
+    pub directives: &'a [crate::suppress::Directive],
+    /// Report directives that silenced nothing (`--report-unused-ignores`).
+    pub report_unused: bool,
+    /// Does a rule run on this file, by forecast.toml's `select`, `ignore` and
+    /// `per_path_ignores`?
+    pub enabled: &'a dyn Fn(&str) -> bool,
+}
+
+/// What a rule reports about one file when there is no migration statement behind it; the
+/// span is in the file the context is about.
+#[derive(Debug, Clone)]
+pub struct FileDraft {
+    pub code: &'static str,
+    pub span: Span,
+    pub message: String,
+    pub label: String,
+    /// `None`: the first paragraph of the catalogue's `use_instead`.
+    pub safe_alternative: Option<String>,
+}
+
 /// A rule's detection logic. Its metadata lives in `rules/*.toml` under the same code.
 pub trait Rule: Send + Sync {
     fn code(&self) -> &'static str;
@@ -194,11 +221,15 @@ pub trait Rule: Send + Sync {
 
     /// Called once per migration, after its up part was replayed.
     fn check_migration(&self, _cx: &MigrationCtx<'_>, _out: &mut Vec<Draft>) {}
+
+    /// Called once per file that holds `forecast-ignore` comments, after suppression.
+    fn check_ignores(&self, _cx: &IgnoreCtx<'_>, _out: &mut Vec<FileDraft>) {}
 }
 
 /// Every registered rule.
 pub fn registry() -> Vec<&'static dyn Rule> {
     let mut rules = Vec::new();
     rules.extend_from_slice(migrations::RULES);
+    rules.extend_from_slice(forecast::RULES);
     rules
 }

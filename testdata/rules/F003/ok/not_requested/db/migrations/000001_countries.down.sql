@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS countries_name_idx;
