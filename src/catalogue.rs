@@ -12,10 +12,21 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Severity;
 
 /// The embedded rule files, one per family.
-pub const FAMILY_SOURCES: &[(&str, &str)] = &[(
-    "rules/migrations.toml",
-    include_str!("../rules/migrations.toml"),
-)];
+pub const FAMILY_SOURCES: &[(&str, &str)] = &[
+    (
+        "rules/migrations.toml",
+        include_str!("../rules/migrations.toml"),
+    ),
+    (
+        "rules/kubernetes.toml",
+        include_str!("../rules/kubernetes.toml"),
+    ),
+    ("rules/compose.toml", include_str!("../rules/compose.toml")),
+    (
+        "rules/dockerfile.toml",
+        include_str!("../rules/dockerfile.toml"),
+    ),
+];
 
 /// One family file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -45,7 +56,11 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub weight: f64,
     pub since: String,
-    pub scope: Scope,
+    /// Where in a migration the rule applies (SQL rules only).
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    /// The risk grows with the table's size (SQL rules only).
+    #[serde(default)]
     pub size_sensitive: bool,
     #[serde(default)]
     pub lock: Option<String>,

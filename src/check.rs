@@ -1,5 +1,7 @@
 //! The check stage: replay every migration timeline statement by statement, run the rules,
-//! and turn their drafts into findings.
+//! and turn their drafts into findings. [`manifests`] does the same for manifest rules.
+
+pub mod manifests;
 
 use std::collections::BTreeMap;
 
@@ -345,7 +347,7 @@ fn to_finding(
     config: &Config,
 ) -> Option<Finding> {
     let meta = catalogue.get(draft.code)?;
-    if kind == PartKind::Down && meta.scope == Scope::Up {
+    if kind == PartKind::Down && meta.scope == Some(Scope::Up) {
         return None;
     }
     let file = files.get(draft.file)?;
