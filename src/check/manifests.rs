@@ -6,7 +6,8 @@
 //! Rules say which deploy target a finding belongs to through three draft variables, which
 //! the rollback plan groups on: `target` (`deployment/api -n shop`, `compose service web`,
 //! `image built from api/Dockerfile`), `family` (`kubernetes`, `compose`, `dockerfile`) and
-//! `order` (the target's position in a deploy; the plan runs the reverse).
+//! `order` (the target's position in a deploy; the plan runs the reverse). `plan = "no"` keeps
+//! a finding whose rollback is "nothing to undo" out of the plan.
 
 use std::collections::BTreeMap;
 
@@ -136,6 +137,7 @@ pub fn check(m: &Manifests, config: &Config) -> Checked {
             config,
         );
         if finding.severity > Severity::Info
+            && d.vars.get("plan").map(String::as_str) != Some("no")
             && let Some(target) = d.vars.get("target")
             && !rollback.steps.is_empty()
         {

@@ -327,7 +327,13 @@ pub fn merge(base: &mut Node, patch: &Node) {
                     continue;
                 }
                 match entries.iter_mut().find(|(k, _)| k.as_str() == Some(key)) {
-                    Some((_, v)) => merge(v, pv),
+                    Some((k, v)) => {
+                        // A replaced value is reported with the patch's key beside it.
+                        if !pv.is_map() {
+                            *k = pk.clone();
+                        }
+                        merge(v, pv)
+                    }
                     None => entries.push((pk.clone(), pv.clone())),
                 }
             }

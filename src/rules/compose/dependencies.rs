@@ -1,6 +1,6 @@
 //! Start order: C101 depends-on-without-health-condition, C102 migration-not-gated.
 
-use super::{ComposeFile, compose_files, draft, is_stateful_image, up};
+use super::{ComposeFile, compose_files, draft, is_stateful_image, undo};
 use crate::parse::compose::Service;
 use crate::rules::{Draft, ManifestCtx, Rule};
 
@@ -88,11 +88,7 @@ impl Rule for DependsOnWithoutHealthCondition {
                             "waits for start, not health",
                         )
                         .related(related.0.0 as usize, related.1, related.2)
-                        .steps([format!(
-                            "Once `{}` is healthy: {}",
-                            d.service,
-                            up(&f, s.name)
-                        )]),
+                        .steps(undo(&f, s.name)),
                     );
                 }
             }
@@ -148,12 +144,7 @@ impl Rule for MigrationNotGated {
                             "not gated on the migration finishing",
                         )
                         .related(m.key.file.0 as usize, m.key.span, "migration container")
-                        .steps([format!(
-                            "Stop `{}` until `{}` has finished, then {}",
-                            s.name,
-                            m.name,
-                            up(&f, s.name)
-                        )]),
+                        .steps(undo(&f, s.name)),
                     );
                 }
                 if !deps.is_empty() {
@@ -182,12 +173,7 @@ impl Rule for MigrationNotGated {
                         "migration nobody waits for",
                     )
                     .related(app.key.file.0 as usize, app.key.span, "starts without waiting")
-                    .steps([format!(
-                        "Stop `{}`, let `{}` finish, then {}",
-                        app.name,
-                        m.name,
-                        up(&f, app.name)
-                    )]),
+                    .steps(undo(&f, app.name)),
                 );
             }
         }

@@ -1,7 +1,7 @@
 //! C201 mutable-image-tag, C202 image-tag-not-a-version. A service that also has `build:`
 //! names its own build output with `image:` and is not judged.
 
-use super::{compose_files, draft, up};
+use super::{compose_files, draft, undo};
 use crate::parse::dockerfile::{TagHazard, tag_hazard};
 use crate::rules::{Draft, ManifestCtx, Rule};
 
@@ -38,11 +38,7 @@ fn check(cx: &ManifestCtx<'_>, out: &mut Vec<Draft>, code: &'static str) {
                 _ => continue,
             };
             out.push(
-                draft(cx, &f, s.name, code, (n.file, n.span), msg, label).steps([format!(
-                    "Set `image:` of `{}` back to the previous pinned tag (or digest), then {}",
-                    s.name,
-                    up(&f, s.name)
-                )]),
+                draft(cx, &f, s.name, code, (n.file, n.span), msg, label).steps(undo(&f, s.name)),
             );
         }
     }

@@ -75,6 +75,14 @@ pub(crate) fn up(f: &ComposeFile<'_>, service: &str) -> String {
     format!("docker compose -f {} up -d {service}", f.file.path())
 }
 
+/// The rollback of one service: its previous image, started again.
+pub(crate) fn undo(f: &ComposeFile<'_>, service: &str) -> Vec<String> {
+    vec![format!(
+        "Put `{service}` back on its previous image tag (or digest), then `{}`",
+        up(f, service)
+    )]
+}
+
 /// A draft about service `svc` of compose file `f`.
 pub(crate) fn draft(
     cx: &ManifestCtx<'_>,

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{compose_files, draft, up};
+use super::{compose_files, draft, undo};
 use crate::parse::compose::{VarForm, dotenv_names, interpolations, scalars};
 use crate::rules::{Draft, ManifestCtx, Rule};
 
@@ -91,10 +91,7 @@ impl Rule for UndefinedVariable {
                     "undefined, no default",
                 );
                 if !svc.is_empty() {
-                    d = d.steps([format!(
-                        "Set `{name}` to its previous value, then {}",
-                        up(&f, svc)
-                    )]);
+                    d = d.steps(undo(&f, svc));
                 }
                 out.push(d);
             }

@@ -59,10 +59,10 @@ impl Rule for ShellFormCommand {
                     ),
                     "shell form",
                 )
-                .steps([format!(
-                    "Nothing to undo at deploy time; the previous image of `{}` has the same shutdown behaviour unless it used exec form",
-                    f.path()
-                )]),
+                .var("plan", "no")
+                .steps([
+                    "Nothing to undo at deploy time: redeploying the previous image restores its own shutdown behaviour".to_string(),
+                ]),
             );
         }
     }
@@ -143,6 +143,7 @@ impl Rule for NoHealthcheckForCompose {
                         "final stage has no HEALTHCHECK",
                     )
                     .related(s.key.file.0 as usize, s.key.span, "built and run here")
+                    .var("plan", "no")
                     .steps([format!(
                         "Nothing to undo; after a rollback, check `{}` by hand before sending it traffic",
                         s.name

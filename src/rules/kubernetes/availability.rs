@@ -61,6 +61,7 @@ impl Rule for NoPodDisruptionBudget {
                     ),
                     "no PodDisruptionBudget",
                 )
+                .var("plan", "no")
                 .steps([format!(
                     "Nothing to roll back; during an incident prefer `kubectl cordon` over `kubectl drain` on nodes running `{}`",
                     o.kubectl_ref()
