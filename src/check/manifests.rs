@@ -32,12 +32,10 @@ pub fn env_multiplier(env: Option<&Environment>) -> (f64, Option<String>) {
             };
             let why = match e.kind {
                 EnvKind::Production => "production: an outage reaches users",
-                EnvKind::Staging => "staging",
-                EnvKind::Other => "environment of unknown kind",
+                EnvKind::Staging | EnvKind::Other => "",
                 EnvKind::Development | EnvKind::Test => "not production: nobody depends on it",
             };
-            let reason = (m != 1.0 || e.kind == EnvKind::Staging)
-                .then(|| format!("environment `{}` ({why}) (×{m})", e.name));
+            let reason = (m != 1.0).then(|| format!("environment `{}` ({why}) (×{m})", e.name));
             (m, reason)
         }
         None => (1.0, None),
@@ -56,6 +54,31 @@ pub struct ManifestUndo {
     pub order: i64,
     pub steps: Vec<String>,
     pub irreversible: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_weighs_more() {
+        let env = |name: &str, kind| Environment {
+            name: name.to_string(),
+            kind,
+        };
+        assert_eq!(env_multiplier(None), (1.0, None));
+        let (m, why) = env_multiplier(Some(&env("prod", EnvKind::Production)));
+        assert_eq!(m, 1.5);
+        assert!(why.unwrap().contains("`prod`"));
+        assert_eq!(
+            env_multiplier(Some(&env("stg", EnvKind::Staging))),
+            (1.0, None)
+        );
+        assert_eq!(
+            env_multiplier(Some(&env("dev", EnvKind::Development))).0,
+            0.5
+        );
+    }
 }
 
 #[derive(Debug, Default)]

@@ -62,6 +62,7 @@ pub fn classify_path(path: &str) -> FileKind {
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
         || lower.starts_with("dockerfile-")
+        || lower.starts_with("dockerfile_")
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile")
     {

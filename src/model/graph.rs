@@ -218,11 +218,16 @@ impl ObjectGraph {
                 })
                 .unwrap_or_default()
         };
+        // Pod labels, computed once per workload.
+        let labels: Vec<Option<BTreeMap<&str, &str>>> = objects
+            .iter()
+            .map(|o| o.is_workload().then(|| o.pod_labels()))
+            .collect();
         for members in by_unit.values() {
             let workloads: Vec<usize> = members
                 .iter()
                 .copied()
-                .filter(|&i| objects[i].is_workload())
+                .filter(|&i| labels[i].is_some())
                 .collect();
             for &i in members {
                 let o = &objects[i];
@@ -232,7 +237,7 @@ impl ObjectGraph {
                             for &w in &workloads {
                                 let wo = &objects[w];
                                 if same_namespace(&o.namespace, &wo.namespace)
-                                    && selector_matches(sel, &wo.pod_labels())
+                                    && labels[w].as_ref().is_some_and(|l| selector_matches(sel, l))
                                 {
                                     graph.add_edge(idx[i], idx[w], Edge::Selects);
                                 }
@@ -244,7 +249,7 @@ impl ObjectGraph {
                             for &w in &workloads {
                                 let wo = &objects[w];
                                 if same_namespace(&o.namespace, &wo.namespace)
-                                    && selector_matches(sel, &wo.pod_labels())
+                                    && labels[w].as_ref().is_some_and(|l| selector_matches(sel, l))
                                 {
                                     graph.add_edge(idx[i], idx[w], Edge::Protects);
                                 }

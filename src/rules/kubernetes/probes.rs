@@ -14,11 +14,18 @@ fn served<'a>(cx: &'a ManifestCtx<'_>) -> Vec<(&'a Object, Vec<&'a Object>)> {
     workloads(cx)
         .filter(|(_, o)| o.is_long_running())
         .filter_map(|(i, o)| {
+            // A Service that publishes pods before they are ready does not wait for readiness.
             let svcs: Vec<&Object> = cx
                 .graph
                 .sources(i, Edge::Selects)
                 .into_iter()
                 .map(|s| &cx.manifests.kube.objects[s])
+                .filter(|s| {
+                    s.spec()
+                        .and_then(|sp| sp.get("publishNotReadyAddresses"))
+                        .and_then(|n| n.as_bool())
+                        != Some(true)
+                })
                 .collect();
             (!svcs.is_empty()).then_some((o, svcs))
         })
