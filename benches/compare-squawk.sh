@@ -26,7 +26,7 @@ trap 'rm -rf "$work"' EXIT
 awk -F'\t' 'NR > 1 && $3 == "sql" && $5 == "postgres" { print $1 }' "$corpus/files.tsv" > "$work/list"
 (cd "$corpus" && while IFS= read -r f; do mkdir -p "$work/tree/$(dirname "$f")"; cp "$f" "$work/tree/$f"; done < "$work/list")
 n=$(wc -l < "$work/list")
-bytes=$(cd "$work/tree" && cat $(sed 's/^/.\//' "$work/list" | tr '\n' ' ') 2>/dev/null | wc -c)
+bytes=$(cd "$work/tree" && tr '\n' '\0' < "$work/list" | xargs -0 cat | wc -c)
 echo "files: $n PostgreSQL migrations, $bytes bytes"
 
 time_it() { # best wall time of $runs runs, in milliseconds
@@ -44,7 +44,7 @@ time_it() { # best wall time of $runs runs, in milliseconds
 
 cd "$work/tree"
 f_ms=$(time_it "$forecast" . --format json --fail-on none)
-s_ms=$(time_it xargs -a "$work/list" "$squawk" --reporter gcc)
+s_ms=$(time_it sh -c "tr '\\n' '\\0' < '$work/list' | xargs -0 '$squawk' --reporter gcc")
 echo "forecast: ${f_ms} ms (best of $runs)"
 echo "squawk 2.68.0: ${s_ms} ms (best of $runs)"
 awk -v f="$f_ms" -v s="$s_ms" 'BEGIN { if (f > 0) printf "squawk / forecast = %.2f (above 1: forecast is faster)\n", s / f }'

@@ -28,6 +28,8 @@ pub struct MigrationUndo {
     pub path: String,
     pub framework: crate::classify::Framework,
     pub version: String,
+    /// The folder that holds the migration (for the runner's command line).
+    pub dir: String,
     pub has_down: bool,
     /// Inverse SQL for the up statements, in the order to run them.
     pub steps: Vec<String>,
@@ -45,6 +47,27 @@ pub struct Checked {
     pub undo: Vec<MigrationUndo>,
     pub migrations_analysed: usize,
     pub migrations_skipped_dialect: BTreeMap<String, usize>,
+}
+
+/// The folder the runner is pointed at: the up file's folder, or for frameworks with one
+/// folder per migration (diesel, Prisma), the folder above.
+fn migration_dir(m: &Migration, files: &[ParsedFile]) -> String {
+    use crate::classify::{Framework, parent_dir};
+    let path = m.display_file(files);
+    let dir = parent_dir(path);
+    match m.framework {
+        Framework::Diesel | Framework::Prisma => parent_dir(dir).to_string(),
+        _ => dir.to_string(),
+    }
+}
+
+/// The name part of a migration unit: `dir/20200810_flow_rename.postgres` → `flow_rename`.
+fn migration_name(unit: &str) -> &str {
+    let file = unit.rsplit('/').next().unwrap_or(unit);
+    let stem = file.split('.').next().unwrap_or(file);
+    let rest =
+        stem.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == 'V' || c == 'v');
+    rest.trim_start_matches(['_', '-', '.'])
 }
 
 struct Replay<'a> {
@@ -94,7 +117,7 @@ fn lock_timeout_value_active(value: &str) -> bool {
     !(v.is_empty() || v == "0" || v == "default" || v == "0s" || v == "0ms")
 }
 
-impl Replay<'_> {
+impl<'a> Replay<'a> {
     /// Replay one part, calling statement rules. Returns the inverses of its statements.
     #[allow(clippy::too_many_arguments)]
     fn part(
@@ -164,7 +187,37 @@ impl Replay<'_> {
         inverses
     }
 
-    fn timeline(&self, timeline: &Timeline) -> (Vec<(Draft, PartKind, usize)>, Vec<MigrationUndo>) {
+    /// Down statements of the migrations next to `mi` that carry the same name.
+    fn sibling_downs(&self, timeline: &'a Timeline, mi: usize) -> Vec<&'a Statement> {
+        let name = migration_name(&timeline.migrations[mi].unit);
+        if name.is_empty() {
+            return Vec::new();
+        }
+        let same = |m: &Migration| migration_name(&m.unit) == name;
+        let ms = &timeline.migrations;
+        let mut lo = mi;
+        while lo > 0 && same(&ms[lo - 1]) {
+            lo -= 1;
+        }
+        let mut hi = mi;
+        while hi + 1 < ms.len() && same(&ms[hi + 1]) {
+            hi += 1;
+        }
+        (lo..=hi)
+            .filter(|&i| i != mi)
+            .filter_map(|i| ms[i].down.as_ref())
+            .flat_map(|p| {
+                p.statements
+                    .iter()
+                    .filter_map(|&i| self.files[p.file].sql.statements.get(i))
+            })
+            .collect()
+    }
+
+    fn timeline(
+        &self,
+        timeline: &'a Timeline,
+    ) -> (Vec<(Draft, PartKind, usize)>, Vec<MigrationUndo>) {
         let mut schema = Schema::default();
         let mut drafts = Vec::new();
         let mut undo = Vec::new();
@@ -218,6 +271,7 @@ impl Replay<'_> {
                     .map(|(s, (_, inv))| (*s, inv.clone()))
                     .collect(),
                 down: down_stmts,
+                sibling_downs: self.sibling_downs(timeline, mi),
                 config: self.config,
             };
             for rule in self.rules {
@@ -243,6 +297,7 @@ impl Replay<'_> {
                 path: m.display_file(self.files).to_string(),
                 framework: m.framework,
                 version: m.version.text.clone(),
+                dir: migration_dir(m, self.files),
                 has_down: m.down.as_ref().is_some_and(|d| !d.statements.is_empty()),
                 steps,
                 irreversible,

@@ -16,24 +16,23 @@ pub struct WalkWarning {
     pub message: String,
 }
 
-/// Walk `root` (a folder or a single file). Hidden folders such as `.git` are skipped,
+/// Walk `root` (a folder or a single file), in parallel. Hidden folders such as `.git` are skipped,
 /// except `.env*` files, which are data here. Symlink loops and unreadable folders become
 /// warnings. The result is sorted.
 pub fn walk(root: &Path) -> (Vec<Found>, Vec<WalkWarning>) {
-    let mut found = Vec::new();
-    let mut warnings = Vec::new();
     if root.is_file() {
         let name = root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        found.push(Found {
+        let found = vec![Found {
             rel: name,
             abs: root.to_path_buf(),
-        });
-        return (found, warnings);
+        }];
+        return (found, Vec::new());
     }
-    let walker = ignore::WalkBuilder::new(root)
+    let results = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
         .git_global(false)
@@ -46,29 +45,40 @@ pub fn walk(root: &Path) -> (Vec<Found>, Vec<WalkWarning>) {
                 && e.file_type().is_some_and(|t| t.is_dir())
                 && (name == ".git" || name == "node_modules" || name == "target"))
         })
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(e) => {
-                if !e.file_type().is_some_and(|t| t.is_file()) {
-                    continue;
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let item = match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                        let abs = e.path().to_path_buf();
+                        let rel = abs
+                            .strip_prefix(root)
+                            .unwrap_or(&abs)
+                            .components()
+                            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                            .collect::<Vec<_>>()
+                            .join("/");
+                        Ok(Found { rel, abs })
+                    }
+                    Ok(_) => return ignore::WalkState::Continue,
+                    Err(err) => Err(WalkWarning {
+                        path: err_path(&err).unwrap_or_default(),
+                        message: err.to_string(),
+                    }),
+                };
+                if let Ok(mut guard) = results.lock() {
+                    match item {
+                        Ok(f) => guard.0.push(f),
+                        Err(w) => guard.1.push(w),
+                    }
                 }
-                let abs = e.path().to_path_buf();
-                let rel = abs
-                    .strip_prefix(root)
-                    .unwrap_or(&abs)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                found.push(Found { rel, abs });
-            }
-            Err(err) => warnings.push(WalkWarning {
-                path: err_path(&err).unwrap_or_default(),
-                message: err.to_string(),
-            }),
-        }
-    }
+                ignore::WalkState::Continue
+            })
+        });
+    let (mut found, mut warnings) = results.into_inner().unwrap_or_default();
+    warnings.sort_by(|a: &WalkWarning, b: &WalkWarning| {
+        (&a.path, &a.message).cmp(&(&b.path, &b.message))
+    });
     found.sort();
     (found, warnings)
 }

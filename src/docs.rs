@@ -4,14 +4,21 @@
 use std::fmt::Write as _;
 
 use crate::catalogue::{Catalogue, RuleMeta, Scope};
+use crate::verified::{Measured, Verified};
 
 /// The Markdown page for one rule. `example` is the first fixture that triggers it: (its
 /// name, its text).
 pub fn rule_page(rule: &RuleMeta, example: Option<(&str, &str)>) -> String {
     let mut s = String::new();
+    let verified = Verified::embedded();
+    let measured = if verified.statements_of(&rule.code).next().is_some() {
+        format!(" and {}", crate::verified::SOURCE.0)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "<!-- Generated from rules/{}.toml by `FORECAST_BLESS=1 cargo test --test catalogue`. Do not edit. -->\n",
+        "<!-- Generated from rules/{}.toml{measured} by `FORECAST_BLESS=1 cargo test --test catalogue`. Do not edit. -->\n",
         rule.family
     );
     let _ = writeln!(s, "# {} {}: {}\n", rule.code, rule.slug, rule.title);
@@ -57,6 +64,9 @@ pub fn rule_page(rule: &RuleMeta, example: Option<(&str, &str)>) -> String {
         );
     }
     let _ = writeln!(s, "| since | {} |\n", rule.since);
+    if let Some(line) = verified_summary(verified, &rule.code) {
+        let _ = writeln!(s, "{line}\n");
+    }
     let _ = writeln!(s, "## What it does\n\n{}\n", rule.what.trim());
     let _ = writeln!(s, "## Why it breaks a deploy\n\n{}\n", rule.why.trim());
     if let Some((name, ex)) = example {
@@ -72,6 +82,7 @@ pub fn rule_page(rule: &RuleMeta, example: Option<(&str, &str)>) -> String {
             ex.trim_end()
         );
     }
+    s.push_str(&verified_section(verified, &rule.code));
     let _ = writeln!(s, "## Use instead\n\n{}\n", rule.use_instead.trim());
     let _ = writeln!(s, "## Rollback\n\n{}\n", rule.rollback.trim());
     if !rule.references.is_empty() {
@@ -83,6 +94,118 @@ pub fn rule_page(rule: &RuleMeta, example: Option<(&str, &str)>) -> String {
     }
     while s.ends_with("\n\n") {
         s.pop();
+    }
+    s
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// One value when every flagged statement agrees, else "varies".
+fn agreed<'a, T: PartialEq + Copy>(
+    fired: &[&'a Measured],
+    f: impl Fn(&'a Measured) -> T,
+) -> Option<T> {
+    let first = f(fired.first()?);
+    fired.iter().all(|m| f(m) == first).then_some(first)
+}
+
+/// "Verified on PostgreSQL 15: SHARE, rewrites: no, ...", from the flagged fixture
+/// statements the server ran; `None` when the rule has none.
+pub fn verified_summary(verified: &Verified, code: &str) -> Option<String> {
+    let fired: Vec<&Measured> = verified.statements_of(code).filter(|m| m.fires).collect();
+    if fired.is_empty() {
+        return None;
+    }
+    let varies = "varies by statement";
+    let lock = agreed(&fired, |m| m.lock.as_str()).unwrap_or(varies);
+    let show = |v: Option<bool>| v.map_or(varies, yes_no);
+    let mut line = format!(
+        "Verified on PostgreSQL {}: {lock}, rewrites: {}, scans: {}, may run in a transaction: {}",
+        verified.postgres,
+        show(agreed(&fired, |m| m.rewrites)),
+        show(agreed(&fired, |m| m.scans)),
+        show(agreed(&fired, |m| m.transactional)),
+    );
+    let codes: Vec<Option<&str>> = fired
+        .iter()
+        .map(|m| m.error.as_deref().and_then(|e| e.split(':').next()))
+        .collect();
+    if let Some(Some(code)) = codes.first()
+        && codes.iter().all(|c| c == &Some(*code))
+    {
+        let _ = write!(line, ", fails with SQLSTATE {code} on the fixture data");
+    }
+    line.push_str(" (measured by tests/postgres; see below).");
+    Some(line)
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+/// The per-statement measurements for one rule, as a Markdown section ("" when none).
+pub fn verified_section(verified: &Verified, code: &str) -> String {
+    let statements: Vec<&Measured> = verified.statements_of(code).collect();
+    let data: Vec<_> = verified.data_of(code).collect();
+    if statements.is_empty() && data.is_empty() {
+        return String::new();
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "## Verified on PostgreSQL {}\n", verified.postgres);
+    let _ = writeln!(
+        s,
+        "tests/postgres ran each fixture statement on a PostgreSQL {} server against tables \
+         with rows: inside `BEGIN` ... `ROLLBACK`, or in autocommit when it cannot run in a \
+         transaction block (its lock then observed while it waited behind a session holding \
+         SHARE UPDATE EXCLUSIVE). Locks are those taken on tables, indexes and types that \
+         existed before the statement.\n",
+        verified.postgres
+    );
+    if !statements.is_empty() {
+        let _ = writeln!(
+            s,
+            "| statement | flagged | locks | rewrites | scans | in a transaction | outcome |\n\
+             | --- | --- | --- | --- | --- | --- | --- |"
+        );
+        for m in statements {
+            let locks = if m.locks.is_empty() {
+                "none".to_string()
+            } else {
+                m.locks
+                    .iter()
+                    .map(|l| match l.split_once(": ") {
+                        Some((name, mode)) => format!("`{name}`: {mode}"),
+                        None => l.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let outcome = match &m.error {
+                Some(e) => format!("fails: {e}"),
+                None => "succeeds".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                cell(&m.sql),
+                yes_no(m.fires),
+                cell(&locks),
+                yes_no(m.rewrites),
+                yes_no(m.scans),
+                yes_no(m.transactional),
+                cell(&outcome)
+            );
+        }
+        s.push('\n');
+    }
+    if !data.is_empty() {
+        let _ = writeln!(s, "Run again on data that makes the outcome differ:\n");
+        for d in data {
+            let _ = writeln!(s, "- `{}` when {}: {}", d.sql, d.data, d.outcome);
+        }
+        s.push('\n');
     }
     s
 }

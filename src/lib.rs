@@ -23,6 +23,7 @@ pub mod rules;
 pub mod score;
 pub mod source;
 pub mod span;
+pub mod verified;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

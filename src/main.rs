@@ -269,6 +269,13 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 
 /// Write to a temporary file beside `path`, then rename: a killed run never leaves half a file.
 fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    // A device or pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written to, never replaced.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return std::fs::write(path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

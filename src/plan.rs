@@ -83,7 +83,7 @@ pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
                     m.framework.name(),
                     m.version
                 ),
-                vec![m.framework.revert_command().to_string()],
+                vec![m.framework.revert_command(&m.dir)],
             )
         } else if m.steps.is_empty() && m.manual.is_empty() {
             (
@@ -139,7 +139,13 @@ pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
             ));
         }
     }
-    for f in findings.iter().filter(|f| f.severity >= Severity::Medium) {
+    // Down-migration findings concern the rollback, not the deploy.
+    let in_up = |f: &&Finding| f.migration.as_ref().is_none_or(|m| m.direction != "down");
+    for f in findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .filter(in_up)
+    {
         if let Some(item) = &f.checklist {
             push(item.clone());
         }

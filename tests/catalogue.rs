@@ -140,3 +140,59 @@ fn docs_are_generated_from_the_catalogue() {
         "docs/rules is out of date: {stale:?}; run `FORECAST_BLESS=1 cargo test --test catalogue`"
     );
 }
+
+/// The claims a rule makes about PostgreSQL (`lock`, `rewrites`, `scans`, `transactional`)
+/// agree with what the server did with every statement the rule flags, as recorded by the
+/// PostgreSQL suite in `rules/postgres-verified.toml`. This holds the catalogue to the
+/// measurements even where no server is installed; tests/postgres holds the records to the
+/// server.
+#[test]
+fn server_claims_agree_with_the_postgres_measurements() {
+    let catalogue = Catalogue::embedded();
+    let verified = forecast::verified::Verified::embedded();
+    let rerun = "run `FORECAST_BLESS=1 cargo test --test postgres`";
+    for m in &verified.statements {
+        assert!(
+            catalogue.get(&m.rule).is_some(),
+            "{}: measurements of an unknown rule {}; {rerun}",
+            m.fixture,
+            m.rule
+        );
+    }
+    for r in catalogue.rules() {
+        let claims = r.lock.is_some()
+            || r.rewrites.is_some()
+            || r.scans.is_some()
+            || r.transactional.is_some();
+        let fired: Vec<_> = verified
+            .statements_of(&r.code)
+            .filter(|m| m.fires)
+            .collect();
+        if !claims {
+            continue;
+        }
+        assert!(
+            !fired.is_empty(),
+            "{}: makes claims about PostgreSQL but no statement it flags was measured; {rerun}",
+            r.code
+        );
+        for m in fired {
+            let at = format!("{} ({}: `{}`)", r.code, m.fixture, m.sql);
+            if let Some(lock) = &r.lock {
+                assert_eq!(lock, &m.lock, "{at}: lock claimed vs measured");
+            }
+            if let Some(rewrites) = r.rewrites {
+                assert_eq!(rewrites, m.rewrites, "{at}: rewrites claimed vs measured");
+            }
+            if let Some(scans) = r.scans {
+                assert_eq!(scans, m.scans, "{at}: scans claimed vs measured");
+            }
+            if let Some(t) = r.transactional {
+                assert_eq!(
+                    t, m.transactional,
+                    "{at}: transactional claimed vs measured"
+                );
+            }
+        }
+    }
+}

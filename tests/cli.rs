@@ -182,3 +182,22 @@ fn output_is_deterministic() {
         .unwrap();
     assert_eq!(a.stdout, b.stdout);
 }
+
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_writes_through_it() {
+    forecast()
+        .arg(demo())
+        .args([
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--output",
+            "/dev/null",
+        ])
+        .assert()
+        .code(0);
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file(), "/dev/null must still be a device");
+}

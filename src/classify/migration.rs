@@ -57,23 +57,32 @@ impl Framework {
         )
     }
 
-    /// The command that runs one migration back, for the rollback plan.
-    pub fn revert_command(self) -> &'static str {
+    /// The command that runs one migration back, for the rollback plan. `dir` is the
+    /// migrations folder (repository-relative).
+    pub fn revert_command(self, dir: &str) -> String {
+        let dir = if dir.is_empty() { "." } else { dir };
         match self {
-            Framework::GolangMigrate => "migrate -path <dir> -database \"$DATABASE_URL\" down 1",
-            Framework::Goose => "goose -dir <dir> postgres \"$DATABASE_URL\" down",
-            Framework::Dbmate => "dbmate rollback",
-            Framework::Diesel => "diesel migration revert",
-            Framework::Sqlx => "sqlx migrate revert",
-            Framework::Flyway => "flyway undo (paid editions) or run the inverse SQL by hand",
-            Framework::Liquibase => "liquibase rollback-count 1",
+            Framework::GolangMigrate => {
+                format!("migrate -path {dir} -database \"$DATABASE_URL\" down 1")
+            }
+            Framework::Goose => format!("goose -dir {dir} postgres \"$DATABASE_URL\" down"),
+            Framework::Dbmate => format!("dbmate --migrations-dir {dir} rollback"),
+            Framework::Diesel => format!("diesel migration revert --migration-dir {dir}"),
+            Framework::Sqlx => format!("sqlx migrate revert --source {dir}"),
+            Framework::Flyway => {
+                "flyway undo (Flyway Teams), or run the inverse SQL by hand".into()
+            }
+            Framework::Liquibase => "liquibase rollback-count 1".into(),
             Framework::Prisma => {
                 "run the inverse SQL, then `prisma migrate resolve --rolled-back <migration>`"
+                    .into()
             }
-            Framework::Atlas => "atlas migrate down",
-            Framework::Sqitch => "sqitch revert --to @HEAD^",
-            Framework::Pop => "soda migrate down (or the application's `migrate down` command)",
-            Framework::Plain => "run the inverse SQL by hand",
+            Framework::Atlas => format!("atlas migrate down --dir file://{dir}"),
+            Framework::Sqitch => "sqitch revert --to @HEAD^".into(),
+            Framework::Pop => {
+                "the application's `migrate down` command (pop: `soda migrate down`)".into()
+            }
+            Framework::Plain => "run the inverse SQL by hand".into(),
         }
     }
 }
@@ -277,11 +286,19 @@ pub fn dialect_from_content(text: &str) -> Option<&'static str> {
         || upper_has("ENGINE = InnoDB")
         || upper_has("AUTO_INCREMENT")
         || upper_has("AUTOINCREMENT")
-        || (head.matches('`').count() >= 4 && !head.contains("$$"))
+        || (backticks_outside_comments(head) >= 4 && !head.contains("$$"))
     {
         return Some("mysql");
     }
     None
+}
+
+/// Backticks in SQL code, not in `--` comments (where Markdown-style quoting is common).
+fn backticks_outside_comments(text: &str) -> usize {
+    text.lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .map(|code| code.matches('`').count())
+        .sum()
 }
 
 /// The first `n` lines that are not blank.
@@ -650,5 +667,13 @@ mod tests {
             Some("mysql")
         );
         assert_eq!(dialect_from_content("CREATE TABLE t (id int);"), None);
+        assert_eq!(
+            dialect_from_content("-- `sqlx` does not wrap it, so `BEGIN` here\nBEGIN;\nCOMMIT;"),
+            None
+        );
+        assert_eq!(
+            dialect_from_content("CREATE TABLE `t` (`id` int, `name` text);"),
+            Some("mysql")
+        );
     }
 }

@@ -94,6 +94,24 @@ pub enum Inverse {
 }
 
 impl Undo {
+    /// The tables this step touches (for a table, its key).
+    pub fn tables(&self) -> Vec<&str> {
+        match self {
+            Undo::DropTable { table }
+            | Undo::DropIndex { table, .. }
+            | Undo::DropColumn { table, .. }
+            | Undo::RenameColumn { table, .. }
+            | Undo::DropConstraint { table, .. }
+            | Undo::DropNotNull { table, .. }
+            | Undo::SetNotNull { table, .. }
+            | Undo::DropDefault { table, .. }
+            | Undo::AlterType { table, .. }
+            | Undo::SetPersistence { table, .. } => vec![table.as_str()],
+            Undo::RenameTable { from, to } => vec![from.as_str(), to.as_str()],
+            _ => Vec::new(),
+        }
+    }
+
     pub fn to_sql(&self) -> String {
         match self {
             Undo::DropTable { table } => format!("DROP TABLE IF EXISTS {table};"),
@@ -190,9 +208,14 @@ impl Undo {
                         _ => false,
                     })
             }
-            Undo::SetNotNull { table, column } => alter(table).iter().any(|k| {
-                matches!(k, AlterKind::SetNotNull { column: c } if &c.name == column)
-            }),
+            Undo::SetNotNull { table, column } => {
+                dropped_table(table)
+                    || alter(table).iter().any(|k| match k {
+                        AlterKind::SetNotNull { column: c } => &c.name == column,
+                        AlterKind::DropColumn { column: c, .. } => &c.name == column,
+                        _ => false,
+                    })
+            }
             Undo::DropDefault { table, column } => {
                 dropped_table(table)
                     || alter(table).iter().any(|k| match k {
@@ -315,9 +338,9 @@ pub fn inverse(stmt: &Statement, schema: &Schema) -> Inverse {
             "PostgreSQL cannot drop the enum value '{value}' from {}",
             name.qualified()
         )),
-        Op::CreateExtension { name } => {
-            Inverse::Steps(vec![Undo::DropExtension { name: name.clone() }])
-        }
+        // Extensions are database-wide and other objects may come to depend on them: a
+        // rollback leaves them installed.
+        Op::CreateExtension { .. } => Inverse::Nothing,
         Op::CreateView {
             name,
             materialized,

@@ -290,7 +290,8 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
             "\n{}",
             p.bold("Rollback plan (run in this order, the reverse of the deploy):")
         );
-        for step in &plan.rollback {
+        const SHOWN: usize = 25;
+        for step in plan.rollback.iter().take(SHOWN) {
             let mark = if step.irreversible {
                 format!(
                     " {}",
@@ -320,10 +321,24 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
             }
         }
     }
+    if plan.rollback.len() > 25 {
+        let _ = writeln!(
+            out,
+            "  ... and {} more steps (see --format json)",
+            plan.rollback.len() - 25
+        );
+    }
     if !plan.checklist.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Before you deploy:"));
-        for item in &plan.checklist {
+        for item in plan.checklist.iter().take(30) {
             let _ = writeln!(out, "  [ ] {item}");
+        }
+        if plan.checklist.len() > 30 {
+            let _ = writeln!(
+                out,
+                "  ... and {} more items (see --format json)",
+                plan.checklist.len() - 30
+            );
         }
     }
     if !report.warnings.is_empty() {

@@ -162,6 +162,10 @@ pub struct MigrationCtx<'a> {
     /// The up statements with the inverse of each (derived with the schema before it).
     pub up: Vec<(&'a Statement, Inverse)>,
     pub down: Vec<&'a Statement>,
+    /// Down statements of the other migrations of the same logical change: neighbours in
+    /// the timeline that share this migration's name (pop/popx split one change into
+    /// several numbered files whose downs undo each other's ups).
+    pub sibling_downs: Vec<&'a Statement>,
     pub config: &'a Config,
 }
 

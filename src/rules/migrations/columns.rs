@@ -107,8 +107,9 @@ impl Rule for AddColumnNotNullWithoutDefault {
                     "M202",
                     a.span,
                     format!(
-                        "adding {} as NOT NULL with no default fails with `column \"{col}\" contains null values` as soon as {} has a row",
+                        "adding {} as NOT NULL with no default fails with `column \"{col}\" of relation \"{}\" contains null values` as soon as {} has a row",
                         tick(col),
+                        table.name,
                         tick(&t)
                     ),
                     "no value for existing rows".into(),

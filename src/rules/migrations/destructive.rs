@@ -53,7 +53,10 @@ impl Rule for DropTable {
         let Op::DropTable { names, cascade, .. } = &cx.stmt.op else {
             return;
         };
-        for t in names.iter().filter(|t| cx.existing(t)) {
+        for t in names
+            .iter()
+            .filter(|t| cx.existing(t) && !copied_earlier(cx, &t.name))
+        {
             let cascade = if *cascade {
                 " (CASCADE also drops the views and constraints that depend on it)"
             } else {
@@ -71,6 +74,33 @@ impl Rule for DropTable {
             );
         }
     }
+}
+
+/// Was `table`'s data copied into another table earlier in this migration (`INSERT INTO
+/// new SELECT ... FROM table`)? Then dropping it completes a rebuild, not a data loss.
+fn copied_earlier(cx: &StmtCtx<'_>, table: &str) -> bool {
+    let text = cx.text();
+    cx.stmts[..cx.index].iter().any(|s| {
+        matches!(
+            s.op,
+            Op::Insert {
+                from_query: true,
+                ..
+            }
+        ) && mentions_after_from(s.span.slice(text), table)
+    })
+}
+
+/// Does `sql` name `table` after a `FROM` (case-insensitive, whole word, quotes allowed)?
+fn mentions_after_from(sql: &str, table: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let table = table.to_ascii_lowercase();
+    let Some(from) = lower.find(" from ").or_else(|| lower.find("\nfrom ")) else {
+        return false;
+    };
+    lower[from..]
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w == table)
 }
 
 pub struct TruncateTable;
@@ -174,6 +204,14 @@ impl Rule for RenameTable {
             let AlterKind::RenameTable { to } = &a.kind else {
                 continue;
             };
+            // Renamed aside and re-created under the old name in this migration: a table
+            // rebuild, and the old name keeps working.
+            let recreated = cx.stmts[cx.index + 1..].iter().any(|s| {
+                matches!(&s.op, Op::CreateTable { name, .. } if name.name == table.name && name.schema == table.schema)
+            });
+            if recreated {
+                continue;
+            }
             let t = table.qualified();
             out.push(
                 cx.draft(

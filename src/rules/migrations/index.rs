@@ -67,9 +67,7 @@ impl Rule for BlockingIndexBuild {
 
 /// ` (diesel: add ...)`, naming the directive that takes the part out of a transaction.
 fn opt_out_hint(cx: &StmtCtx<'_>) -> String {
-    if cx.part.opt_out.is_empty()
-        || !cx.tx_state().in_transaction() && cx.part.tx == crate::model::migrations::TxMode::None
-    {
+    if cx.part.opt_out.is_empty() || !cx.tx_state().in_transaction() {
         String::new()
     } else {
         format!(": {}", cx.part.opt_out)
@@ -166,6 +164,18 @@ impl Rule for BlockingDropIndex {
         if !tables.is_empty()
             && tables.len() == names.len()
             && tables.iter().all(|t| cx.new.tables.contains(t))
+        {
+            return;
+        }
+        // `DROP INDEX IF EXISTS x` before re-creating `x` on a table this migration creates:
+        // the index (if any) belongs to the new, empty table.
+        if tables.is_empty()
+            && names.iter().all(|n| {
+                cx.stmts[cx.index + 1..].iter().any(|s| {
+                    matches!(&s.op, Op::CreateIndex { name: Some(i), table, .. }
+                        if i.name == n.name && cx.new.is_new(table))
+                })
+            })
         {
             return;
         }

@@ -61,15 +61,20 @@ impl Rule for MissingLockTimeout {
         if !cx.existing(&table) {
             return;
         }
-        // One finding per migration part: only the first such statement.
+        // One finding per migration part: only the first such statement. A table is new at an
+        // earlier statement `i` if it is new now and was not created at or after `i`.
+        let created_from = |i: usize, t: &ObjName| {
+            cx.stmts[i..cx.index]
+                .iter()
+                .any(|s| matches!(&s.op, Op::CreateTable { name, .. } if name == t))
+        };
         let earlier = cx.stmts[..cx.index].iter().enumerate().any(|(i, s)| {
             let sub = StmtCtx {
                 stmt: s,
                 index: i,
                 ..*cx
             };
-            // Earlier statements saw a schema at least as old; close enough for "existing".
-            access_exclusive_table(&sub).is_some_and(|t| cx.existing(&t))
+            access_exclusive_table(&sub).is_some_and(|t| cx.existing(&t) || created_from(i, &t))
         });
         if earlier {
             return;

@@ -1,1 +1,1 @@
-REINDEX INDEX orders_status_idx; -- expect: M104
+REINDEX INDEX orders_placed_at_idx; -- expect: M104

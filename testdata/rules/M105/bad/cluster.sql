@@ -1,2 +1,2 @@
 SET lock_timeout = '5s';
-CLUSTER orders USING orders_created_at_idx; -- expect: M105
+CLUSTER orders USING orders_placed_at_idx; -- expect: M105

@@ -1,2 +1,2 @@
 SET lock_timeout = '5s';
-ALTER TABLE events SET LOGGED; -- expect: M106
+ALTER TABLE import_batches SET LOGGED; -- expect: M106

@@ -1,2 +1,2 @@
 SET lock_timeout = '5s';
-ALTER TABLE orders ADD COLUMN region text NOT NULL; -- expect: M202
+ALTER TABLE orders ADD COLUMN currency text NOT NULL; -- expect: M202

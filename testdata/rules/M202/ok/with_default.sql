@@ -1,3 +1,3 @@
 SET lock_timeout = '5s';
-ALTER TABLE orders ADD COLUMN region text NOT NULL DEFAULT 'eu';
+ALTER TABLE orders ADD COLUMN currency text NOT NULL DEFAULT 'EUR';
 ALTER TABLE orders ADD COLUMN note text;

@@ -1,2 +1,2 @@
-CREATE TABLE sessions (id bigint PRIMARY KEY, token text, scratch text);
-ALTER TABLE sessions DROP COLUMN scratch;
+CREATE TABLE login_attempts (id bigint PRIMARY KEY, token text, scratch text);
+ALTER TABLE login_attempts DROP COLUMN scratch;

@@ -1,2 +1,2 @@
 SET lock_timeout = '5s';
-ALTER TABLE orders ALTER COLUMN id TYPE bigint; -- expect: M203
+ALTER TABLE line_items ALTER COLUMN id TYPE bigint; -- expect: M203

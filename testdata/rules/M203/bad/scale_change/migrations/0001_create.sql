@@ -1,1 +1,1 @@
-CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10, 2));
+CREATE TABLE invoices (id bigint PRIMARY KEY, total numeric(10, 2));

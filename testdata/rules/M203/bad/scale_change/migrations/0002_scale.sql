@@ -1,2 +1,2 @@
 SET lock_timeout = '5s';
-ALTER TABLE orders ALTER COLUMN total TYPE numeric(12, 4); -- expect: M203
+ALTER TABLE invoices ALTER COLUMN total TYPE numeric(12, 4); -- expect: M203

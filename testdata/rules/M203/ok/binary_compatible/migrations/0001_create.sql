@@ -1,1 +1,1 @@
-CREATE TABLE users (id bigint PRIMARY KEY, name varchar(10), bio varchar(200), balance numeric(10, 2));
+CREATE TABLE profiles (id bigint PRIMARY KEY, name varchar(10), bio varchar(200), balance numeric(10, 2));

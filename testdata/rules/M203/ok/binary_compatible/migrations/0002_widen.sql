@@ -1,4 +1,4 @@
 SET lock_timeout = '5s';
-ALTER TABLE users ALTER COLUMN name TYPE varchar(20);
-ALTER TABLE users ALTER COLUMN bio TYPE text;
-ALTER TABLE users ALTER COLUMN balance TYPE numeric(12, 2);
+ALTER TABLE profiles ALTER COLUMN name TYPE varchar(20);
+ALTER TABLE profiles ALTER COLUMN bio TYPE text;
+ALTER TABLE profiles ALTER COLUMN balance TYPE numeric(12, 2);

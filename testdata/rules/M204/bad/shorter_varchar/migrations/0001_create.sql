@@ -1,1 +1,1 @@
-CREATE TABLE users (id bigint PRIMARY KEY, nickname varchar(64));
+CREATE TABLE members (id bigint PRIMARY KEY, nickname varchar(64));

@@ -1,1 +1,1 @@
-CREATE TABLE users (id bigint PRIMARY KEY, nickname varchar(32));
+CREATE TABLE members (id bigint PRIMARY KEY, nickname varchar(32));

@@ -1,2 +1,2 @@
 SET lock_timeout = '5s';
-ALTER TABLE users ALTER COLUMN nickname TYPE varchar(64);
+ALTER TABLE members ALTER COLUMN nickname TYPE varchar(64);
