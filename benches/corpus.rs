@@ -2,6 +2,10 @@
 //!
 //! - `parse/postgres-migrations`: split and lower every PostgreSQL migration listed in
 //!   `files.tsv`, in parallel (rayon), as the scan does;
+//! - `manifests/yaml-parse`: parse every Kubernetes manifest, Helm values file and compose
+//!   file listed in `files.tsv` into positioned YAML (one thread, as one file is parsed);
+//! - `manifests/model-and-rules`: from those parsed files (plus the Dockerfiles), build the
+//!   deploy units and the object graph and run every K, C and D rule;
 //! - `scan/corpus`: the whole pipeline on the whole corpus (10,000 files).
 //!
 //! Run with `cargo bench --bench corpus`. `benches/compare-squawk.sh` times forecast and
@@ -32,11 +36,110 @@ fn postgres_files(root: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// Manifest files listed in files.tsv: (path, text, is a Dockerfile).
+fn manifest_files(root: &std::path::Path) -> Vec<(String, String, bool)> {
+    let index = std::fs::read_to_string(root.join("files.tsv")).unwrap_or_default();
+    index
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            let kind = *cols.get(2)?;
+            matches!(kind, "k8s" | "helm-values" | "compose" | "dockerfile")
+                .then(|| (cols[0].to_string(), kind == "dockerfile"))
+        })
+        .filter_map(|(rel, docker)| {
+            let bytes = std::fs::read(root.join(&rel)).ok()?;
+            Some((rel, String::from_utf8_lossy(&bytes).into_owned(), docker))
+        })
+        .collect()
+}
+
+fn load(
+    files: &[(String, String, bool)],
+    repo: &forecast::classify::RepoIndex,
+) -> Vec<forecast::model::manifests::Loaded> {
+    use forecast::parse::yaml::FileId;
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, (path, text, docker))| {
+            let source = forecast::source::SourceFile::new(path.clone(), text.clone());
+            let (yaml, dockerfile, role) = if *docker {
+                (
+                    Default::default(),
+                    Some(forecast::parse::dockerfile::parse(text)),
+                    None,
+                )
+            } else {
+                (
+                    forecast::parse::yaml::parse(text, FileId(i as u32)),
+                    None,
+                    Some(forecast::classify::manifest::yaml_role(path, repo)),
+                )
+            };
+            forecast::model::manifests::Loaded {
+                source,
+                path_role: role,
+                is_dockerfile: *docker,
+                is_env: false,
+                env: None,
+                yaml,
+                dockerfile,
+                chart: None,
+            }
+        })
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let Some(root) = corpus() else {
         eprintln!("skipped: ../shared/corpus is not present");
         return;
     };
+    let manifests = manifest_files(&root);
+    let mbytes: usize = manifests.iter().map(|(_, t, _)| t.len()).sum();
+    eprintln!("{} manifest files, {} bytes", manifests.len(), mbytes);
+    let repo = forecast::classify::RepoIndex::new(manifests.iter().map(|(p, _, _)| p.clone()));
+    let paths: std::collections::BTreeSet<String> =
+        manifests.iter().map(|(p, _, _)| p.clone()).collect();
+    let yaml_only: Vec<&String> = manifests
+        .iter()
+        .filter(|(_, _, d)| !d)
+        .map(|(_, t, _)| t)
+        .collect();
+    let ybytes: usize = yaml_only.iter().map(|t| t.len()).sum();
+    let mut group = c.benchmark_group("manifests");
+    group.sample_size(10);
+    group.throughput(criterion::Throughput::Bytes(ybytes as u64));
+    group.bench_function("yaml-parse", |b| {
+        b.iter(|| {
+            yaml_only
+                .iter()
+                .map(|t| {
+                    forecast::parse::yaml::parse(t, forecast::parse::yaml::FileId(0))
+                        .docs
+                        .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.throughput(criterion::Throughput::Bytes(mbytes as u64));
+    let config = forecast::config::Config::default();
+    group.bench_function("model-and-rules", |b| {
+        b.iter_batched(
+            || load(&manifests, &repo),
+            |loaded| {
+                let m = forecast::model::manifests::build(loaded, &paths);
+                forecast::check::manifests::check(&m, &config)
+                    .findings
+                    .len()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+
     let files = postgres_files(&root);
     let bytes: usize = files.iter().map(String::len).sum();
     eprintln!("{} PostgreSQL migrations, {} bytes", files.len(), bytes);

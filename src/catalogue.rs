@@ -21,6 +21,15 @@ pub const FAMILY_SOURCES: &[(&str, &str)] = &[
         "rules/forecast.toml",
         include_str!("../rules/forecast.toml"),
     ),
+    (
+        "rules/kubernetes.toml",
+        include_str!("../rules/kubernetes.toml"),
+    ),
+    ("rules/compose.toml", include_str!("../rules/compose.toml")),
+    (
+        "rules/dockerfile.toml",
+        include_str!("../rules/dockerfile.toml"),
+    ),
 ];
 
 /// Where a rule's generated page can be read online: the `docs/rules/` folder of the
@@ -85,9 +94,10 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub weight: f64,
     pub since: String,
-    /// Migration rules only: which parts of a migration the rule checks.
+    /// Where in a migration the rule applies (SQL rules only).
     #[serde(default)]
     pub scope: Option<Scope>,
+    /// The risk grows with the table's size (SQL rules only).
     #[serde(default)]
     pub size_sensitive: bool,
     /// How often a finding of this rule is a true positive (SARIF `precision`); `high` when

@@ -1,5 +1,7 @@
 //! The check stage: replay every migration timeline statement by statement, run the rules,
-//! and turn their drafts into findings.
+//! and turn their drafts into findings. [`manifests`] does the same for manifest rules.
+
+pub mod manifests;
 
 use std::collections::BTreeMap;
 

@@ -119,6 +119,19 @@ impl Sarif {
     }
 }
 
+/// One deploy environment: which paths belong to it (`[environments.<name>]`).
+#[derive(Debug, Clone, Deserialize, Serialize, Default, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    /// Globs over repository-relative paths (`deploy/eu/**`, `values-live.yaml`).
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// What kind of environment this is, when its name does not say (`live-eu` says
+    /// production; `blue` says nothing).
+    #[serde(default)]
+    pub kind: Option<crate::classify::EnvKind>,
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +148,10 @@ pub struct Config {
     pub migrations: Migrations,
     #[serde(default)]
     pub rules: Rules,
+    /// Deploy environments by path, beyond the conventions forecast knows
+    /// (`overlays/production/`, `values-prod.yaml`, ...).
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentConfig>,
     /// Default `--fail-on` threshold.
     #[serde(default)]
     pub fail_on: Option<FailOn>,
@@ -226,6 +243,16 @@ impl Config {
                 if !known(&code.to_ascii_uppercase()) {
                     return Err(invalid(format!(
                         "rules.{name}: `{code}` matches no rule code; run `forecast rules` for the list"
+                    )));
+                }
+            }
+        }
+        for (name, env) in &self.environments {
+            for glob in &env.paths {
+                if let Err(e) = globset::Glob::new(glob) {
+                    return Err(invalid(format!(
+                        "environments.{name}.paths: `{glob}` is not a valid glob: {}",
+                        e.kind()
                     )));
                 }
             }
@@ -363,6 +390,28 @@ mod tests {
     fn unknown_key_is_named() {
         let e = Config::parse("[database]\nversoin = 14\n", Path::new("f.toml")).unwrap_err();
         assert!(e.to_string().contains("versoin"), "{e}");
+    }
+
+    #[test]
+    fn environments_are_checked() {
+        let c = Config::parse(
+            "[environments.production]\npaths = [\"deploy/live/**\"]\n",
+            Path::new("f.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.environments["production"].paths, vec!["deploy/live/**"]);
+        let e = Config::parse(
+            "[environments.production]\npaths = [\"a/[b\"]\n",
+            Path::new("f.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("a/[b"), "{e}");
+        let e = Config::parse(
+            "[environments.production]\npath = [\"a\"]\n",
+            Path::new("f.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("path"), "{e}");
     }
 
     #[test]

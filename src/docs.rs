@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use crate::catalogue::{Catalogue, RuleMeta, Scope};
 use crate::verified::{Measured, Verified};
 
-/// The Markdown page for one rule. `example` is the first fixture that triggers it.
-pub fn rule_page(rule: &RuleMeta, example: Option<&str>) -> String {
+/// The Markdown page for one rule. `example` is the first fixture that triggers it: (its
+/// name, its text).
+pub fn rule_page(rule: &RuleMeta, example: Option<(&str, &str)>) -> String {
     let mut s = String::new();
     let verified = Verified::embedded();
     let measured = if verified.statements_of(&rule.code).next().is_some() {
@@ -68,8 +69,18 @@ pub fn rule_page(rule: &RuleMeta, example: Option<&str>) -> String {
     }
     let _ = writeln!(s, "## What it does\n\n{}\n", rule.what.trim());
     let _ = writeln!(s, "## Why it breaks a deploy\n\n{}\n", rule.why.trim());
-    if let Some(ex) = example {
-        let _ = writeln!(s, "## Example\n\n```sql\n{}\n```\n", ex.trim_end());
+    if let Some((name, ex)) = example {
+        let lang = fence(name);
+        let title = if lang == "sql" {
+            String::new()
+        } else {
+            format!("`{name}`:\n\n")
+        };
+        let _ = writeln!(
+            s,
+            "## Example\n\n{title}```{lang}\n{}\n```\n",
+            ex.trim_end()
+        );
     }
     s.push_str(&verified_section(verified, &rule.code));
     let _ = writeln!(s, "## Use instead\n\n{}\n", rule.use_instead.trim());
@@ -268,8 +279,9 @@ pub fn index(catalogue: &Catalogue) -> String {
     s
 }
 
-/// The first fixture that must trigger `code`, if one is committed (`testdata/rules/<code>/bad/`).
-pub fn example_for(root: &std::path::Path, code: &str) -> Option<String> {
+/// The first fixture that must trigger `code`, if one is committed (`testdata/rules/<code>/bad/`):
+/// its path inside the case (for multi-file cases) and its text.
+pub fn example_for(root: &std::path::Path, code: &str) -> Option<(String, String)> {
     let dir = root.join("testdata/rules").join(code).join("bad");
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .ok()?
@@ -277,32 +289,44 @@ pub fn example_for(root: &std::path::Path, code: &str) -> Option<String> {
         .map(|e| e.path())
         .collect();
     entries.sort();
+    let marked = |p: &std::path::Path| {
+        std::fs::read_to_string(p)
+            .ok()
+            .filter(|t| t.contains("expect:") || t.contains("expect-next:"))
+    };
     for p in entries {
-        if p.is_file() && p.extension().is_some_and(|e| e == "sql") {
-            return std::fs::read_to_string(&p).ok();
+        if p.is_file()
+            && let Some(text) = marked(&p)
+        {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            return Some((name, text));
         }
         if p.is_dir() {
-            let mut inner: Vec<_> = walk_sql(&p);
+            let mut inner = walk(&p);
             inner.sort();
-            if let Some(first) = inner
-                .into_iter()
-                .find(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("expect:")))
-            {
-                return std::fs::read_to_string(first).ok();
+            for f in inner {
+                if let Some(text) = marked(&f) {
+                    let rel = f
+                        .strip_prefix(&p)
+                        .ok()?
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    return Some((rel, text));
+                }
             }
         }
     }
     None
 }
 
-fn walk_sql(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
-                out.extend(walk_sql(&p));
-            } else if p.extension().is_some_and(|e| e == "sql") {
+                out.extend(walk(&p));
+            } else {
                 out.push(p);
             }
         }
@@ -310,12 +334,35 @@ fn walk_sql(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The code-fence language for a fixture file.
+fn fence(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.rsplit('/').next().unwrap_or(&lower);
+    if base.ends_with(".sql") {
+        "sql"
+    } else if base.ends_with(".yaml") || base.ends_with(".yml") {
+        "yaml"
+    } else if base == "dockerfile"
+        || base.ends_with(".dockerfile")
+        || base.starts_with("dockerfile.")
+    {
+        "dockerfile"
+    } else if base.starts_with(".env") || base.ends_with(".env") {
+        "sh"
+    } else {
+        ""
+    }
+}
+
 /// Every generated file: (path relative to the docs folder, contents).
 pub fn generate(catalogue: &Catalogue, repo_root: &std::path::Path) -> Vec<(String, String)> {
     let mut out = vec![("README.md".to_string(), index(catalogue))];
     for r in catalogue.rules() {
         let ex = example_for(repo_root, &r.code);
-        out.push((format!("{}.md", r.code), rule_page(r, ex.as_deref())));
+        out.push((
+            format!("{}.md", r.code),
+            rule_page(r, ex.as_ref().map(|(n, t)| (n.as_str(), t.as_str()))),
+        ));
     }
     out
 }

@@ -96,6 +96,144 @@ fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
     Ok(SourceFile::from_bytes(rel, bytes))
 }
 
+/// Read and parse every YAML file, Dockerfile and env file, in parallel, and build the
+/// manifest model. Files that cannot be read or parsed become warnings.
+fn load_manifests(
+    paths: &[(&discover::Found, FileKind)],
+    repo: &RepoIndex,
+    config: &Config,
+    warnings: &mut Vec<Warning>,
+) -> model::manifests::Manifests {
+    use classify::manifest::{PathRole, helm_chart_of, yaml_role};
+    use parse::yaml::{FileId, YamlFile};
+
+    let envs = classify::environment::Classifier::new(config);
+    let results: Vec<Result<(model::manifests::Loaded, Option<Warning>), Warning>> = paths
+        .par_iter()
+        .map(|(f, kind)| {
+            let path_role = (*kind == FileKind::Yaml).then(|| yaml_role(&f.rel, repo));
+            let env = envs.classify(&f.rel);
+            if path_role == Some(PathRole::HelmTemplate) {
+                // Go templates, not YAML: noted per chart (K001), not read.
+                return Ok((
+                    model::manifests::Loaded {
+                        source: SourceFile::new(f.rel.clone(), String::new()),
+                        path_role,
+                        is_dockerfile: false,
+                        is_env: false,
+                        env,
+                        yaml: YamlFile::default(),
+                        dockerfile: None,
+                        chart: helm_chart_of(&f.rel, repo),
+                    },
+                    None,
+                ));
+            }
+            let source = read(&f.abs, &f.rel).map_err(|message| Warning {
+                path: f.rel.clone(),
+                message,
+            })?;
+            let mut warning = source.lossy.then(|| Warning {
+                path: f.rel.clone(),
+                message: "not valid UTF-8: invalid bytes were replaced before analysis".into(),
+            });
+            // A `templates/` folder of Go templates whose chart was not copied along.
+            if path_role == Some(PathRole::Yaml)
+                && f.rel.split('/').rev().skip(1).any(|c| c == "templates")
+                && source.text.contains("{{")
+            {
+                let chart = f.rel.rsplit_once("/templates/").map(|(c, _)| c.to_string());
+                return Ok((
+                    model::manifests::Loaded {
+                        source,
+                        path_role: Some(PathRole::HelmTemplate),
+                        is_dockerfile: false,
+                        is_env: false,
+                        env,
+                        yaml: YamlFile::default(),
+                        dockerfile: None,
+                        chart,
+                    },
+                    warning,
+                ));
+            }
+            let (yaml, dockerfile) = match kind {
+                FileKind::Yaml => {
+                    // The file id is fixed below, once every file has its index.
+                    let y = parse::yaml::parse(&source.text, FileId(0));
+                    if let Some(p) = &y.problem {
+                        let line = source.line_col(p.offset()).line;
+                        let kept = if y.docs.is_empty() {
+                            "not analysed".to_string()
+                        } else {
+                            format!("documents before line {line} were analysed")
+                        };
+                        let what = if source.text.contains("{{") {
+                            format!(
+                                "templated YAML (`{{{{ ... }}}}`) is not valid YAML (line {line})"
+                            )
+                        } else {
+                            format!("line {line}: {}", p.describe())
+                        };
+                        warning = Some(Warning {
+                            path: f.rel.clone(),
+                            message: format!("{what}; {kept}"),
+                        });
+                    }
+                    (y, None)
+                }
+                FileKind::Dockerfile => (
+                    YamlFile::default(),
+                    Some(parse::dockerfile::parse(&source.text)),
+                ),
+                _ => (YamlFile::default(), None),
+            };
+            Ok((
+                model::manifests::Loaded {
+                    source,
+                    path_role,
+                    is_dockerfile: *kind == FileKind::Dockerfile,
+                    is_env: *kind == FileKind::Env,
+                    env,
+                    yaml,
+                    dockerfile,
+                    chart: None,
+                },
+                warning,
+            ))
+        })
+        .collect();
+    let mut loaded = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok((mut l, w)) => {
+                let id = FileId(loaded.len() as u32);
+                for d in &mut l.yaml.docs {
+                    set_file(&mut d.root, id);
+                }
+                loaded.push(l);
+                warnings.extend(w);
+            }
+            Err(w) => warnings.push(w),
+        }
+    }
+    let all: std::collections::BTreeSet<String> = repo.paths().cloned().collect();
+    model::manifests::build(loaded, &all)
+}
+
+/// Stamp a parsed tree with its file id.
+fn set_file(node: &mut parse::yaml::Node, id: parse::yaml::FileId) {
+    node.file = id;
+    match &mut node.value {
+        parse::yaml::Value::Scalar { .. } => {}
+        parse::yaml::Value::Seq(items) => items.iter_mut().for_each(|n| set_file(n, id)),
+        parse::yaml::Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            set_file(k, id);
+            set_file(v, id);
+        }),
+    }
+}
+
 /// A scan's result: the report, and the text of every file a finding points into (for
 /// renderers that show snippets).
 #[derive(Debug)]
@@ -146,12 +284,14 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     let mut files_by_kind: BTreeMap<String, usize> = BTreeMap::new();
     let mut sql_paths = Vec::new();
     let mut meta_paths = Vec::new();
+    let mut manifest_paths = Vec::new();
     for f in &found {
         let kind = classify::classify_path(&f.rel);
         *files_by_kind.entry(kind.as_str().to_string()).or_default() += 1;
         match kind {
             FileKind::Sql => sql_paths.push(f),
             FileKind::MigrationMeta => meta_paths.push(f),
+            FileKind::Yaml | FileKind::Dockerfile | FileKind::Env => manifest_paths.push((f, kind)),
             _ => {}
         }
     }
@@ -244,14 +384,23 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     }
 
     let timelines = model::migrations::build(&files, &meta, pg_version);
-    let checked = check::check(&files, &timelines, config);
+    let mut checked = check::check(&files, &timelines, config);
+
+    let manifests = load_manifests(&manifest_paths, &repo, config, &mut warnings);
+    let manifest_checked = check::manifests::check(&manifests, config);
+    checked.findings.extend(manifest_checked.findings);
+    check::finalize(&mut checked.findings);
+
     let repo_prefix = repo::prefix(root);
     let mut findings = checked.findings;
-    // Comments in files the scan did not parse as SQL count too: findings of other families
-    // point into them, and a malformed `# forecast-ignore` there deserves its F001/F002. Read
-    // the `#`-comment files (YAML, env, TOML, Dockerfiles) and the files findings point into.
-    let parsed: std::collections::BTreeSet<&str> =
-        files.iter().map(|f| f.source.path.as_str()).collect();
+    // Comments in files the scan did not parse count too: findings of other families point
+    // into them, and a malformed `# forecast-ignore` there deserves its F001/F002. Read the
+    // `#`-comment files (YAML, env, TOML, Dockerfiles) and the files findings point into.
+    let parsed: std::collections::BTreeSet<&str> = files
+        .iter()
+        .map(|f| f.source.path.as_str())
+        .chain(manifests.files.iter().map(|f| f.source.path.as_str()))
+        .collect();
     let pointed: std::collections::BTreeSet<&str> = findings
         .iter()
         .map(|f| f.location.path.as_str())
@@ -269,6 +418,12 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     let commented: Vec<suppress::Commented<'_>> = files
         .iter()
         .filter_map(commented)
+        .chain(
+            manifests
+                .files
+                .iter()
+                .filter_map(|f| suppress::Commented::scan(&f.source)),
+        )
         .chain(extra.iter().filter_map(suppress::Commented::scan))
         .collect();
     let outcome = suppress::apply(
@@ -290,7 +445,8 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         baseline_stale: applied.stale,
     };
     let forecast = score::forecast(&findings);
-    let plan = plan::build(&findings, &checked.undo);
+    let mut plan = plan::build(&findings, &checked.undo);
+    plan::add_manifest_steps(&mut plan, &manifest_checked.undo);
 
     let mut findings_by_severity = BTreeMap::new();
     for f in &findings {
@@ -308,6 +464,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     let sources: BTreeMap<String, String> = files
         .iter()
         .map(|f| &f.source)
+        .chain(manifests.files.iter().map(|f| &f.source))
         .chain(extra.iter())
         .filter(|src| wanted.contains(src.path.as_str()))
         .map(|src| (src.path.clone(), redact::source(&src.text).into_owned()))

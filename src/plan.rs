@@ -33,6 +33,34 @@ pub struct Plan {
     pub checklist: Vec<String>,
 }
 
+/// Put the rollback steps of flagged manifests (Kubernetes objects, compose services, images)
+/// in front of the migration steps, in reverse deploy order: the application goes back before
+/// the schema it needs does.
+pub fn add_manifest_steps(plan: &mut Plan, undo: &[crate::check::manifests::ManifestUndo]) {
+    let mut steps: Vec<PlanStep> = undo
+        .iter()
+        .rev()
+        .map(|u| PlanStep {
+            order: 0,
+            path: u.path.clone(),
+            framework: u.family.clone(),
+            version: String::new(),
+            action: format!("Roll back {}", u.target),
+            commands: u.steps.clone(),
+            irreversible: u.irreversible,
+            notes: Vec::new(),
+        })
+        .collect();
+    if steps.is_empty() {
+        return;
+    }
+    steps.append(&mut plan.rollback);
+    for (i, s) in steps.iter_mut().enumerate() {
+        s.order = i + 1;
+    }
+    plan.rollback = steps;
+}
+
 /// Build the plan for the migrations that carry findings above info, in reverse deploy order.
 pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
     let flagged: BTreeSet<&str> = findings

@@ -27,6 +27,25 @@ fn whole_corpus_scans_without_panic_and_deterministically() {
         "expected the corpus's migrations to be analysed, got {}",
         first.report.summary.migrations_analysed
     );
+    // Manifests, compose files and Dockerfiles are analysed too: each family reports.
+    for family in ['K', 'C', 'D'] {
+        assert!(
+            first
+                .report
+                .findings
+                .iter()
+                .any(|f| f.code.starts_with(family)),
+            "no {family} finding on the corpus"
+        );
+    }
+    // Only a handful of the corpus's YAML files may fail to parse (templated or invalid).
+    let yaml_warnings = first
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("YAML"))
+        .count();
+    assert!(yaml_warnings < 20, "{yaml_warnings} YAML warnings");
     let second = scan(&opts).expect("corpus scan");
     assert_eq!(
         forecast::report::json::render(&first.report),

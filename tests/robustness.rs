@@ -121,3 +121,134 @@ fn symlink_loop_is_not_followed_forever() {
     let out = scan_dir(dir.path());
     assert!(has_index_finding(&out));
 }
+
+/// A manifest with a real finding, which must survive its hostile neighbours.
+fn setup_manifests() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("k8s")).unwrap();
+    fs::write(
+        dir.path().join("k8s/api.yaml"),
+        "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: api\nspec: {}\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn has_api_finding(out: &forecast::ScanOutput) -> bool {
+    out.report.findings.iter().any(|f| f.code == "K203")
+}
+
+fn warned(out: &forecast::ScanOutput, file: &str, what: &str) -> bool {
+    out.report
+        .warnings
+        .iter()
+        .any(|w| w.path.ends_with(file) && w.message.contains(what))
+}
+
+#[test]
+fn yaml_alias_bomb_is_a_warning() {
+    let dir = setup_manifests();
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut prev = 'a';
+    for c in 'b'..='j' {
+        bomb.push_str(&format!(
+            "  {c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = c;
+    }
+    fs::write(dir.path().join("k8s/bomb.yaml"), bomb).unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_api_finding(&out));
+    assert!(
+        warned(&out, "bomb.yaml", "alias"),
+        "{:?}",
+        out.report.warnings
+    );
+}
+
+#[test]
+fn deeply_nested_yaml_is_a_warning() {
+    let dir = setup_manifests();
+    let flow = format!("a: {}1{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    fs::write(dir.path().join("k8s/flow.yaml"), flow).unwrap();
+    let mut block = String::new();
+    for i in 0..400 {
+        block.push_str(&" ".repeat(i));
+        block.push_str("k:\n");
+    }
+    fs::write(
+        dir.path().join("k8s/seq.yaml"),
+        format!("{}1\n", "- ".repeat(10_000)),
+    )
+    .unwrap();
+    fs::write(dir.path().join("k8s/block.yaml"), block).unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_api_finding(&out));
+    assert!(
+        warned(&out, "flow.yaml", "YAML"),
+        "{:?}",
+        out.report.warnings
+    );
+    assert!(
+        warned(&out, "block.yaml", "deeper"),
+        "{:?}",
+        out.report.warnings
+    );
+}
+
+#[test]
+fn templated_yaml_outside_a_chart_is_a_warning_and_a_chart_is_a_note() {
+    let dir = setup_manifests();
+    fs::write(
+        dir.path().join("k8s/tpl.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n{{- if .Values.enabled }}\nspec: {}\n{{- end }}\n",
+    )
+    .unwrap();
+    fs::create_dir_all(dir.path().join("chart/templates")).unwrap();
+    fs::write(
+        dir.path().join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("chart/templates/deploy.yaml"),
+        "kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{ toYaml .Values.spec }}\n",
+    )
+    .unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_api_finding(&out));
+    assert!(
+        warned(&out, "tpl.yaml", "templated"),
+        "{:?}",
+        out.report.warnings
+    );
+    assert!(
+        !warned(&out, "deploy.yaml", ""),
+        "chart templates are noted, not warned about"
+    );
+    assert!(out.report.findings.iter().any(|f| f.code == "K001"));
+}
+
+#[test]
+fn binary_and_invalid_utf8_manifests_and_dockerfiles_do_not_panic() {
+    let dir = setup_manifests();
+    fs::write(dir.path().join("k8s/bin.yaml"), [0u8, 1, 2, 3, 0xff, 0]).unwrap();
+    fs::write(
+        dir.path().join("k8s/latin1.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("Dockerfile"),
+        b"FROM \xff\xfe\nRUN <<EOF\nCMD [\"a\"\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("compose.yaml"), "services: [\n  {{ }}\n").unwrap();
+    let out = scan_dir(dir.path());
+    assert!(has_api_finding(&out));
+    assert!(warned(&out, "bin.yaml", "binary"));
+    assert!(warned(&out, "latin1.yaml", "UTF-8"));
+    assert!(warned(&out, "compose.yaml", "YAML"));
+}

@@ -1,7 +1,8 @@
 //! The fixture test: every case under `testdata/rules/<code>/{bad,ok}/` runs through the real
 //! pipeline. In a `bad` case the findings must equal the `expect:` markers exactly, as
 //! (file, line, code); an `ok` case must produce no finding at all. Each bad case's text
-//! rendering is snapshotted.
+//! rendering is snapshotted. Markers sit in a comment of the file's syntax (`-- expect: M101`,
+//! `# expect: K101`); `# expect-next: D102` marks the line below, for Dockerfiles.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -56,11 +57,15 @@ fn markers(case: &Path) -> BTreeSet<(String, usize, String)> {
                 .replace('\\', "/")
         };
         for (i, line) in text.lines().enumerate() {
-            if let Some(pos) = line.find("expect:") {
-                for code in line[pos + 7..].split(',') {
-                    let code = code.trim();
-                    if !code.is_empty() {
-                        out.insert((rel.clone(), i + 1, code.to_string()));
+            // `expect: CODE` marks its own line; `expect-next: CODE` the line below it, for
+            // formats whose comments cannot share a line with code (Dockerfile).
+            for (marker, offset) in [("expect:", 1), ("expect-next:", 2)] {
+                if let Some(pos) = line.find(marker) {
+                    for code in line[pos + marker.len()..].split(',') {
+                        let code = code.trim();
+                        if !code.is_empty() {
+                            out.insert((rel.clone(), i + offset, code.to_string()));
+                        }
                     }
                 }
             }

@@ -1,12 +1,15 @@
 //! Classification: decide from a path (and, for SQL, a look at the first lines) what a file
 //! is. Classification reads no file itself; callers pass the head of the file when asked.
 
+pub mod environment;
+pub mod manifest;
 pub mod migration;
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+pub use environment::{EnvKind, Environment};
 pub use migration::{Direction, Framework, MigrationFile, Version};
 
 /// What kind of file a path holds, as far as forecast cares.
@@ -59,6 +62,7 @@ pub fn classify_path(path: &str) -> FileKind {
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
         || lower.starts_with("dockerfile-")
+        || lower.starts_with("dockerfile_")
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile")
     {
@@ -96,6 +100,11 @@ impl RepoIndex {
 
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains(path)
+    }
+
+    /// Every path, sorted.
+    pub fn paths(&self) -> impl Iterator<Item = &String> {
+        self.files.iter()
     }
 
     /// Does `name` exist in `dir` or any folder above it?

@@ -12,9 +12,9 @@
 //!   `primaryLocationLineHash` is left to the upload action, which computes it;
 //! - suppressed and baselined findings are not in the report, so not here: GitHub ignores
 //!   `suppressions` and would open alerts for them;
-//! - upload limits hold: at most 25,000 results, and at most 10,000,000 bytes before
-//!   compression (so the gzipped file is under GitHub's 10 MB whatever it holds); when a
-//!   limit cuts results, the most severe are kept and a notification says how many went.
+//! - upload limits hold: at most 5,000 results (GitHub rejects more than 25,000 and shows
+//!   only the top 5,000), and at most 10 MB gzip-compressed, as the upload measures it; when
+//!   a limit cuts results, the most severe are kept and a notification says how many went.
 //!
 //! Columns are Unicode code points (`columnKind`), as in every other forecast output.
 
@@ -24,10 +24,22 @@ use super::Report;
 use crate::catalogue::{Catalogue, Precision, RuleMeta};
 use crate::finding::{Finding, Location, Severity};
 
-/// GitHub rejects a run with more results than this.
-pub const MAX_RESULTS: usize = 25_000;
-/// Serialised size cap: gzip never grows JSON this size past GitHub's 10 MB upload limit.
+/// Results written per run. GitHub rejects a run with more than 25,000 results and shows
+/// only the top 5,000 of any run, so forecast writes at most 5,000: the most severe ones.
+pub const MAX_RESULTS: usize = 5_000;
+/// GitHub's upload limit: the SARIF file, gzip-compressed, must not exceed 10 MB. The cap
+/// is applied to the compressed size, as the upload measures it.
 pub const MAX_BYTES: usize = 10_000_000;
+
+/// The size of `text` gzip-compressed, as the upload action sends it.
+pub fn gzipped_len(text: &str) -> usize {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    if enc.write_all(text.as_bytes()).is_err() {
+        return text.len();
+    }
+    enc.finish().map(|v| v.len()).unwrap_or(text.len())
+}
 /// Related locations kept per result (GitHub shows 100 per result).
 const MAX_RELATED: usize = 100;
 /// The base all result URIs are relative to.
@@ -451,11 +463,17 @@ pub fn render_with_limits(
             .collect();
         let left_out = known.len() - keep;
         let text = serialise(report, opts, &rules, results, left_out);
-        if text.len() <= max_bytes || keep == 0 {
+        // The raw size bounds the compressed one: only compress when it might matter.
+        let size = if text.len() <= max_bytes {
+            text.len()
+        } else {
+            gzipped_len(&text)
+        };
+        if size <= max_bytes || keep == 0 {
             return text;
         }
         // Shrink in proportion to the excess, by at least one result.
-        let ratio = max_bytes as f64 / text.len() as f64;
+        let ratio = max_bytes as f64 / size as f64;
         keep = ((keep as f64 * ratio * 0.95) as usize).min(keep - 1);
     }
 }

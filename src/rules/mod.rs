@@ -4,15 +4,20 @@
 //! `mod.rs`. Rules read the model through the context they are handed and push [`Draft`]s;
 //! they never read files, compute scores or format output.
 
+pub mod compose;
+pub mod dockerfile;
 pub mod forecast;
+pub mod kubernetes;
 pub mod migrations;
 
 use std::collections::BTreeMap;
 
-use crate::classify::Framework;
+use crate::classify::{Environment, Framework};
 use crate::config::Config;
 use crate::finding::Rollback;
+use crate::model::graph::ObjectGraph;
 use crate::model::inverse::Inverse;
+use crate::model::manifests::Manifests;
 use crate::model::migrations::{Migration, ParsedFile, Part};
 use crate::model::schema::{NewObjects, Schema};
 use crate::parse::sql::{ObjName, Statement};
@@ -111,6 +116,42 @@ impl StmtCtx<'_> {
             table: None,
             vars: BTreeMap::new(),
             tx: None,
+            env: None,
+        }
+    }
+}
+
+/// Everything a manifest rule (families K, C, D) may look at: every Kubernetes object by deploy
+/// unit, the object graph, compose files, Dockerfiles and env files.
+pub struct ManifestCtx<'a> {
+    pub manifests: &'a Manifests,
+    pub graph: &'a ObjectGraph,
+    pub config: &'a Config,
+}
+
+impl ManifestCtx<'_> {
+    /// A draft located in manifest file `file` (a [`crate::parse::yaml::FileId`]).
+    pub fn draft(
+        &self,
+        code: &'static str,
+        file: crate::parse::yaml::FileId,
+        span: Span,
+        message: String,
+        label: impl Into<String>,
+    ) -> Draft {
+        Draft {
+            code,
+            file: file.0 as usize,
+            span,
+            message,
+            label: label.into(),
+            related: Vec::new(),
+            safe_alternative: None,
+            rollback: RollbackSource::Custom(Rollback::default()),
+            table: None,
+            vars: BTreeMap::new(),
+            tx: None,
+            env: None,
         }
     }
 }
@@ -156,6 +197,8 @@ pub struct Draft {
     pub vars: BTreeMap<&'static str, String>,
     /// The transaction the flagged statement runs in (set by the check stage).
     pub tx: Option<TxState>,
+    /// The deploy environment of what is flagged (manifests), for the environment multiplier.
+    pub env: Option<Environment>,
 }
 
 impl Draft {
@@ -182,6 +225,20 @@ impl Draft {
 
     pub fn rollback(mut self, r: Rollback) -> Self {
         self.rollback = RollbackSource::Custom(r);
+        self
+    }
+
+    /// Rollback steps that restore the previous state.
+    pub fn steps<I: IntoIterator<Item = String>>(mut self, steps: I) -> Self {
+        self.rollback = RollbackSource::Custom(Rollback {
+            steps: steps.into_iter().collect(),
+            irreversible: false,
+        });
+        self
+    }
+
+    pub fn env(mut self, env: Option<Environment>) -> Self {
+        self.env = env;
         self
     }
 }
@@ -224,6 +281,9 @@ pub trait Rule: Send + Sync {
 
     /// Called once per file that holds `forecast-ignore` comments, after suppression.
     fn check_ignores(&self, _cx: &IgnoreCtx<'_>, _out: &mut Vec<FileDraft>) {}
+    /// Called once per scan with every manifest, compose file and Dockerfile. Drafts' `file`
+    /// is a manifest [`crate::parse::yaml::FileId`].
+    fn check_manifests(&self, _cx: &ManifestCtx<'_>, _out: &mut Vec<Draft>) {}
 }
 
 /// Every registered rule.
@@ -231,5 +291,8 @@ pub fn registry() -> Vec<&'static dyn Rule> {
     let mut rules = Vec::new();
     rules.extend_from_slice(migrations::RULES);
     rules.extend_from_slice(forecast::RULES);
+    rules.extend_from_slice(kubernetes::RULES);
+    rules.extend_from_slice(compose::RULES);
+    rules.extend_from_slice(dockerfile::RULES);
     rules
 }

@@ -28,6 +28,7 @@ fn draft(
         table: None,
         vars: BTreeMap::new(),
         tx: None,
+        env: None,
     }
 }
 
