@@ -12,10 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Severity;
 
 /// The embedded rule files, one per family.
-pub const FAMILY_SOURCES: &[(&str, &str)] = &[(
-    "rules/migrations.toml",
-    include_str!("../rules/migrations.toml"),
-)];
+pub const FAMILY_SOURCES: &[(&str, &str)] = &[
+    (
+        "rules/migrations.toml",
+        include_str!("../rules/migrations.toml"),
+    ),
+    ("rules/env.toml", include_str!("../rules/env.toml")),
+];
 
 /// One family file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -45,7 +48,11 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub weight: f64,
     pub since: String,
-    pub scope: Scope,
+    /// Migrations only: where in a migration the rule applies.
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    /// Migrations only: the risk grows with the table's size.
+    #[serde(default)]
     pub size_sensitive: bool,
     #[serde(default)]
     pub lock: Option<String>,

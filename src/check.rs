@@ -385,7 +385,7 @@ fn to_finding(
     config: &Config,
 ) -> Option<Finding> {
     let meta = catalogue.get(draft.code)?;
-    if kind == PartKind::Down && meta.scope == Scope::Up {
+    if kind == PartKind::Down && meta.scope == Some(Scope::Up) {
         return None;
     }
     let file = files.get(draft.file)?;

@@ -5,8 +5,17 @@ use std::fmt::Write as _;
 
 use crate::catalogue::{Catalogue, RuleMeta, Scope};
 
+/// One file of a rule's example: its path inside the fixture (for multi-file examples), the
+/// code fence's language, and the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFile {
+    pub path: Option<String>,
+    pub lang: &'static str,
+    pub text: String,
+}
+
 /// The Markdown page for one rule. `example` is the first fixture that triggers it.
-pub fn rule_page(rule: &RuleMeta, example: Option<&str>) -> String {
+pub fn rule_page(rule: &RuleMeta, example: Option<&[ExampleFile]>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -18,14 +27,16 @@ pub fn rule_page(rule: &RuleMeta, example: Option<&str>) -> String {
     let _ = writeln!(s, "| severity | {} |", rule.severity);
     let _ = writeln!(s, "| weight | {} |", rule.weight);
     let _ = writeln!(s, "| family | {} |", rule.family);
-    let _ = writeln!(
-        s,
-        "| checked in | {} |",
-        match rule.scope {
-            Scope::Up => "up migrations",
-            Scope::UpAndDown => "up and down migrations",
-        }
-    );
+    if let Some(scope) = rule.scope {
+        let _ = writeln!(
+            s,
+            "| checked in | {} |",
+            match scope {
+                Scope::Up => "up migrations",
+                Scope::UpAndDown => "up and down migrations",
+            }
+        );
+    }
     if let Some(lock) = &rule.lock {
         let _ = writeln!(s, "| lock (PostgreSQL) | {lock} |");
     }
@@ -56,8 +67,14 @@ pub fn rule_page(rule: &RuleMeta, example: Option<&str>) -> String {
     let _ = writeln!(s, "| since | {} |\n", rule.since);
     let _ = writeln!(s, "## What it does\n\n{}\n", rule.what.trim());
     let _ = writeln!(s, "## Why it breaks a deploy\n\n{}\n", rule.why.trim());
-    if let Some(ex) = example {
-        let _ = writeln!(s, "## Example\n\n```sql\n{}\n```\n", ex.trim_end());
+    if let Some(files) = example.filter(|f| !f.is_empty()) {
+        let _ = writeln!(s, "## Example\n");
+        for f in files {
+            if let Some(p) = &f.path {
+                let _ = writeln!(s, "`{p}`:\n");
+            }
+            let _ = writeln!(s, "```{}\n{}\n```\n", f.lang, f.text.trim_end());
+        }
     }
     let _ = writeln!(s, "## Use instead\n\n{}\n", rule.use_instead.trim());
     let _ = writeln!(s, "## Rollback\n\n{}\n", rule.rollback.trim());
@@ -106,8 +123,32 @@ pub fn index(catalogue: &Catalogue) -> String {
     s
 }
 
-/// The first fixture that must trigger `code`, if one is committed (`testdata/rules/<code>/bad/`).
-pub fn example_for(root: &std::path::Path, code: &str) -> Option<String> {
+/// The code fence language for a fixture file.
+fn fence_lang(path: &std::path::Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.starts_with(".env") || name.ends_with(".env") {
+        return Some("sh");
+    }
+    Some(match path.extension()?.to_string_lossy().as_ref() {
+        "sql" => "sql",
+        "rs" => "rust",
+        "ts" | "tsx" => "ts",
+        "js" | "mjs" | "cjs" => "js",
+        "py" => "python",
+        "go" => "go",
+        "rb" => "ruby",
+        "java" => "java",
+        "kt" | "kts" => "kotlin",
+        "toml" => "toml",
+        "json" => "jsonc",
+        "yaml" | "yml" => "yaml",
+        _ => return None,
+    })
+}
+
+/// The first fixture that must trigger `code` (`testdata/rules/<code>/bad/`): a single
+/// file, the first SQL file with a marker of a SQL case, or every file of another case.
+pub fn example_for(root: &std::path::Path, code: &str) -> Option<Vec<ExampleFile>> {
     let dir = root.join("testdata/rules").join(code).join("bad");
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .ok()?
@@ -116,31 +157,67 @@ pub fn example_for(root: &std::path::Path, code: &str) -> Option<String> {
         .collect();
     entries.sort();
     for p in entries {
-        if p.is_file() && p.extension().is_some_and(|e| e == "sql") {
-            return std::fs::read_to_string(&p).ok();
+        if p.is_file() {
+            let Some(lang) = fence_lang(&p) else {
+                continue;
+            };
+            return std::fs::read_to_string(&p).ok().map(|text| {
+                vec![ExampleFile {
+                    path: None,
+                    lang,
+                    text,
+                }]
+            });
         }
         if p.is_dir() {
-            let mut inner: Vec<_> = walk_sql(&p);
+            let mut inner: Vec<_> = walk_files(&p);
             inner.sort();
-            if let Some(first) = inner
-                .into_iter()
-                .find(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains("expect:")))
-            {
-                return std::fs::read_to_string(first).ok();
+            let sql_marker = inner.iter().find(|f| {
+                f.extension().is_some_and(|e| e == "sql")
+                    && std::fs::read_to_string(f).is_ok_and(|t| t.contains("expect:"))
+            });
+            if let Some(first) = sql_marker {
+                return std::fs::read_to_string(first).ok().map(|text| {
+                    vec![ExampleFile {
+                        path: None,
+                        lang: "sql",
+                        text,
+                    }]
+                });
+            }
+            let files: Vec<ExampleFile> = inner
+                .iter()
+                .filter_map(|f| {
+                    let lang = fence_lang(f)?;
+                    let text = std::fs::read_to_string(f).ok()?;
+                    let rel = f
+                        .strip_prefix(&p)
+                        .ok()?
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    Some(ExampleFile {
+                        path: Some(rel),
+                        lang,
+                        text,
+                    })
+                })
+                .collect();
+            if files.iter().any(|f| f.text.contains("expect:")) {
+                return Some(files);
             }
         }
     }
     None
 }
 
-fn walk_sql(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
-                out.extend(walk_sql(&p));
-            } else if p.extension().is_some_and(|e| e == "sql") {
+                out.extend(walk_files(&p));
+            } else {
                 out.push(p);
             }
         }

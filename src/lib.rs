@@ -10,14 +10,17 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod check_env;
 pub mod classify;
 pub mod config;
 pub mod discover;
 pub mod docs;
+pub mod envscan;
 pub mod finding;
 pub mod model;
 pub mod parse;
 pub mod plan;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod score;
@@ -53,7 +56,7 @@ pub enum ScanError {
 }
 
 /// Read a file for analysis, or say why not.
-fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
+pub(crate) fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(format!(
@@ -189,7 +192,13 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
     }
 
     let timelines = model::migrations::build(&files, &meta, pg_version);
-    let checked = check::check(&files, &timelines, config);
+    let mut checked = check::check(&files, &timelines, config);
+    let env = envscan::run(&found, config);
+    warnings.extend(env.warnings.iter().cloned());
+    checked
+        .findings
+        .extend(check_env::check_env(&env.model, &env.sources, config));
+    check::finalize(&mut checked.findings);
     let forecast = score::forecast(&checked.findings);
     let plan = plan::build(&checked.findings, &checked.undo);
 
@@ -206,11 +215,17 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
             wanted.insert(&r.location.path);
         }
     }
-    let sources: BTreeMap<String, String> = files
+    let mut sources: BTreeMap<String, String> = files
         .iter()
         .filter(|f| wanted.contains(f.source.path.as_str()))
         .map(|f| (f.source.path.clone(), f.source.text.clone()))
         .collect();
+    // Env sources come masked: no secret value reaches a renderer.
+    for src in env.sources.iter().flatten() {
+        if wanted.contains(src.path.as_str()) {
+            sources.insert(src.path.clone(), src.text.clone());
+        }
+    }
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         tool: report::Tool {
@@ -231,6 +246,7 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
             migrations_analysed: checked.migrations_analysed,
             migrations_skipped_by_dialect: checked.migrations_skipped_dialect,
             findings_by_severity,
+            env: env.summary,
         },
         forecast,
         findings: checked.findings,

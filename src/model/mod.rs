@@ -1,8 +1,11 @@
 //! Facts that need more than one file: migrations grouped and ordered into timelines, the
-//! transaction each statement runs in, and the schema as each migration leaves it.
+//! transaction each statement runs in, and the schema as each migration leaves it; what
+//! each environment provides against what the code reads, and per-environment config.
 //!
 //! The model reads nothing from disk: it is handed parsed files and returns plain values.
 
+pub mod env;
 pub mod inverse;
 pub mod migrations;
 pub mod schema;
+pub mod secrets;

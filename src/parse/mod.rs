@@ -1,4 +1,7 @@
 //! Per-format parsers. Each turns a file's text into typed values carrying byte spans back
 //! into the source. Parsers never fail: what they cannot read becomes a note.
 
+pub mod dotenv;
+pub mod envrefs;
+pub mod keytree;
 pub mod sql;

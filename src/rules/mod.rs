@@ -4,6 +4,7 @@
 //! `mod.rs`. Rules read the model through the context they are handed and push [`Draft`]s;
 //! they never read files, compute scores or format output.
 
+pub mod env;
 pub mod migrations;
 
 use std::collections::BTreeMap;
@@ -194,11 +195,15 @@ pub trait Rule: Send + Sync {
 
     /// Called once per migration, after its up part was replayed.
     fn check_migration(&self, _cx: &MigrationCtx<'_>, _out: &mut Vec<Draft>) {}
+
+    /// Called once per scan with the env and config model (family E).
+    fn check_env(&self, _cx: &env::EnvCtx<'_>, _out: &mut Vec<env::EnvDraft>) {}
 }
 
 /// Every registered rule.
 pub fn registry() -> Vec<&'static dyn Rule> {
     let mut rules = Vec::new();
     rules.extend_from_slice(migrations::RULES);
+    rules.extend_from_slice(env::RULES);
     rules
 }
