@@ -101,6 +101,30 @@ fn lossy_warning(src: &SourceFile) -> Option<Warning> {
     })
 }
 
+/// `line 3 is not a `KEY=value` declaration; skipped`: lines only, never their text.
+fn malformed_message(src: &SourceFile, lines: &[Span]) -> String {
+    let numbers: Vec<String> = lines
+        .iter()
+        .take(5)
+        .map(|s| src.line_col(s.start).line.to_string())
+        .collect();
+    let more = lines.len().saturating_sub(5);
+    match (lines.len(), more) {
+        (1, _) => format!(
+            "line {} is not a `KEY=value` declaration; skipped",
+            numbers.join("")
+        ),
+        (_, 0) => format!(
+            "lines {} are not `KEY=value` declarations; skipped",
+            numbers.join(", ")
+        ),
+        _ => format!(
+            "lines {} and {more} more are not `KEY=value` declarations; skipped",
+            numbers.join(", ")
+        ),
+    }
+}
+
 /// Every key path of a tree with two segments or more (`database.pool`), tables included.
 fn key_paths(n: &Node, prefix: &mut Vec<String>, out: &mut BTreeSet<String>) {
     for e in &n.entries {
@@ -173,27 +197,9 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
             Ok((src, parsed)) => {
                 warnings.extend(lossy_warning(&src));
                 if !parsed.malformed.is_empty() {
-                    let lines: Vec<String> = parsed
-                        .malformed
-                        .iter()
-                        .take(5)
-                        .map(|s| src.line_col(s.start).line.to_string())
-                        .collect();
-                    let more = parsed.malformed.len().saturating_sub(5);
                     warnings.push(warning(
                         &src.path,
-                        format!(
-                            "line{} {}{} not `KEY=value` declarations; skipped",
-                            if parsed.malformed.len() == 1 { "" } else { "s" },
-                            lines.join(", "),
-                            if more > 0 {
-                                format!(" and {more} more are")
-                            } else if parsed.malformed.len() == 1 {
-                                " is".to_string()
-                            } else {
-                                " are".to_string()
-                            }
-                        ),
+                        malformed_message(&src, &parsed.malformed),
                     ));
                 }
                 let role = envc::env_file_role(&src.path);

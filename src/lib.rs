@@ -193,7 +193,15 @@ pub fn scan(opts: &ScanOptions) -> Result<ScanOutput, ScanError> {
 
     let timelines = model::migrations::build(&files, &meta, pg_version);
     let mut checked = check::check(&files, &timelines, config);
-    let env = envscan::run(&found, config);
+    // The env stage reads source files: skip it when no env rule runs.
+    let env_rules = rules::registry()
+        .iter()
+        .any(|r| r.code().starts_with('E') && config.rule_enabled(r.code()));
+    let env = if env_rules {
+        envscan::run(&found, config)
+    } else {
+        envscan::EnvScan::default()
+    };
     warnings.extend(env.warnings.iter().cloned());
     checked
         .findings

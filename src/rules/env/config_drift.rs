@@ -142,9 +142,17 @@ fn walk<'a>(
     }
 }
 
-/// Code that reads the key: multiply and point at it.
+/// Code that reads the key, or a key under it: multiply and point at it.
 fn weigh_reads(model: &EnvModel, d: &mut EnvDraft, key: &str) {
-    if let Some((file, span)) = model.config_reads.get(key) {
+    let below = format!("{key}.");
+    let read = model.config_reads.get_key_value(key).or_else(|| {
+        model
+            .config_reads
+            .range(below.clone()..)
+            .next()
+            .filter(|(k, _)| k.starts_with(&below))
+    });
+    if let Some((key, (file, span))) = read {
         d.multiplier *= 2.0;
         d.reasons
             .push(format!("code reads `{key}` (`{}`) (×2)", model.path(*file)));
