@@ -224,6 +224,10 @@ if (!secret) {
 }
 const level = process.env.LEVEL;
 if (!level) { level = "info" }
+function handler() {
+  const k = process.env.HANDLER_KEY;
+  if (!k) throw new Error("HANDLER_KEY");
+}
 "#;
         assert_eq!(
             reads(js),
@@ -239,6 +243,7 @@ if (!level) { level = "info" }
                 r("BASE", Need::NoDefault),
                 r("APP_SECRET", Need::Required),
                 r("LEVEL", Need::Defaulted),
+                r("HANDLER_KEY", Need::NoDefault),
             ]
         );
     }

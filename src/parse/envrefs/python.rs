@@ -375,6 +375,14 @@ h = os.getenv("NONE_DEFAULT", None)
 key = os.environ.get("API_KEY")
 if not key:
     raise RuntimeError("API_KEY is required")
+
+def handler():
+    endpoint = os.environ.get("ENDPOINT")
+    if not endpoint:
+        raise ValueError("ENDPOINT must be provided")
+    token = os.environ.get("TOKEN2")
+    if not token:
+        sys.exit(1)
 "#;
         assert_eq!(
             reads(py),
@@ -389,6 +397,8 @@ if not key:
                 r("FLAG", Need::Optional),
                 r("NONE_DEFAULT", Need::NoDefault),
                 r("API_KEY", Need::Required),
+                r("ENDPOINT", Need::NoDefault),
+                r("TOKEN2", Need::Required),
             ]
         );
     }
