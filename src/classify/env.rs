@@ -317,26 +317,32 @@ pub fn code_role(path: &str) -> CodeRole {
     if test_dir || test_file {
         return CodeRole::Test;
     }
-    let tooling_dir = dirs.iter().any(|d| {
-        matches!(
-            *d,
-            "scripts"
-                | "script"
-                | "tools"
-                | "tooling"
-                | "examples"
-                | "example"
-                | "benches"
-                | "bench"
-                | "benchmarks"
-                | "docs"
-                | "doc"
-                | ".github"
-                | ".circleci"
-                | "hack"
-                | "xtask"
-                | ".storybook"
-        )
+    // `scripts/` at the top of a project is tooling; `src/app/api/scripts/` is a route.
+    let source_root = dirs
+        .iter()
+        .position(|d| matches!(*d, "src" | "app" | "lib" | "pages"))
+        .unwrap_or(usize::MAX);
+    let tooling_dir = dirs.iter().enumerate().any(|(i, d)| {
+        i < source_root
+            && matches!(
+                *d,
+                "scripts"
+                    | "script"
+                    | "tools"
+                    | "tooling"
+                    | "examples"
+                    | "example"
+                    | "benches"
+                    | "bench"
+                    | "benchmarks"
+                    | "docs"
+                    | "doc"
+                    | ".github"
+                    | ".circleci"
+                    | "hack"
+                    | "xtask"
+                    | ".storybook"
+            )
     });
     let tooling_file = name == "build.rs"
         || name.contains(".config.")
@@ -443,6 +449,11 @@ mod tests {
         assert_eq!(code_role("app/test_api.py"), CodeRole::Test);
         assert_eq!(code_role("src/main/java/AppTest.java"), CodeRole::Test);
         assert_eq!(code_role("scripts/seed.js"), CodeRole::Tooling);
+        assert_eq!(code_role("packages/api/scripts/seed.ts"), CodeRole::Tooling);
+        assert_eq!(
+            code_role("src/app/api/scripts/telemetry/route.ts"),
+            CodeRole::App
+        );
         assert_eq!(code_role("next.config.js"), CodeRole::Tooling);
         assert_eq!(code_role("build.rs"), CodeRole::Tooling);
         assert_eq!(code_role("src/contest.py"), CodeRole::App);
