@@ -178,10 +178,40 @@ fn is_base_stem(w: &str) -> bool {
     )
 }
 
+/// Does the path look like configuration (a config folder, or a config-like file name),
+/// rather than data that happens to be named `demo.json` or `test.toml`?
+fn config_like(path: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "config",
+        "configs",
+        "configuration",
+        "conf",
+        "settings",
+        "appsettings",
+        "application",
+        "app",
+        "env",
+        "envs",
+        "environment",
+        "environments",
+        "deploy",
+        "deployment",
+        "deployments",
+        "values",
+    ];
+    path.to_ascii_lowercase()
+        .split(['/', '.', '-', '_'])
+        .any(|w| WORDS.contains(&w))
+}
+
 /// A config file's place among per-environment variants (`config/production.toml`,
 /// `config.staging.json`, `appsettings.Production.json`, `settings-prod.toml`,
-/// `deploy/staging/app.toml`), or `None` when the path names no environment.
+/// `deploy/staging/app.toml`), or `None` when the path names no environment or does not
+/// look like configuration.
 pub fn config_variant(path: &str) -> Option<ConfigVariant> {
+    if !config_like(path) || code_role(path) == CodeRole::Test {
+        return None;
+    }
     let name = path.rsplit('/').next().unwrap_or(path);
     let dir = super::parent_dir(path);
     let (stem, ext) = name.rsplit_once('.')?;
@@ -354,7 +384,26 @@ pub fn code_role(path: &str) -> CodeRole {
             name,
             "setup.py" | "noxfile.py" | "fabfile.py" | "tasks.py" | "rakefile" | "magefile.go"
         );
-    if tooling_dir || tooling_file {
+    // Vendored and generated code: not this application's reads.
+    let vendored = dirs.iter().any(|d| {
+        matches!(
+            *d,
+            "vendor"
+                | "third_party"
+                | "third-party"
+                | "node_modules"
+                | "site-packages"
+                | ".venv"
+                | "venv"
+                | "dist"
+                | ".next"
+                | ".nuxt"
+                | ".output"
+                | "generated"
+                | "__generated__"
+        )
+    });
+    if tooling_dir || tooling_file || vendored {
         return CodeRole::Tooling;
     }
     CodeRole::App
@@ -433,6 +482,9 @@ mod tests {
             "deploy/{env}/app.toml"
         );
         assert_eq!(config_variant("Cargo.toml"), None);
+        assert_eq!(config_variant("fixtures/demo.json"), None);
+        assert_eq!(config_variant("data/staging.json"), None);
+        assert_eq!(config_variant("tests/config/production.toml"), None);
         assert_eq!(config_variant("config/prod-staging.toml"), None);
         assert!(base_candidates("config/{env}.toml").contains(&"config/default.toml".into()));
         assert!(base_candidates("appsettings.{env}.json").contains(&"appsettings.json".into()));
@@ -455,6 +507,8 @@ mod tests {
             CodeRole::App
         );
         assert_eq!(code_role("next.config.js"), CodeRole::Tooling);
+        assert_eq!(code_role("vendor/github.com/x/y/env.go"), CodeRole::Tooling);
+        assert_eq!(code_role("web/dist/main.js"), CodeRole::Tooling);
         assert_eq!(code_role("build.rs"), CodeRole::Tooling);
         assert_eq!(code_role("src/contest.py"), CodeRole::App);
         assert_eq!(code_role("src/main/java/Contest.java"), CodeRole::App);
