@@ -335,6 +335,24 @@ impl<'ast> Visit<'ast> for Visitor {
         visit::visit_macro(self, m);
     }
 
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !is_test(&m.attrs) {
+            visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if !is_test(&f.attrs) {
+            visit::visit_item_fn(self, f);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if !is_test(&f.attrs) {
+            visit::visit_impl_item_fn(self, f);
+        }
+    }
+
     fn visit_field(&mut self, f: &'ast syn::Field) {
         for attr in &f.attrs {
             if let Some(r) = clap_env(attr, f, self.offset) {
@@ -343,6 +361,23 @@ impl<'ast> Visit<'ast> for Visitor {
         }
         visit::visit_field(self, f);
     }
+}
+
+/// `#[cfg(test)]`, `#[test]`, `#[tokio::test]`, `#[rstest]`: test code inside a source file.
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let last = a
+            .path()
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        match last.as_str() {
+            "test" | "rstest" | "bench" => true,
+            "cfg" => a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test"),
+            _ => false,
+        }
+    })
 }
 
 /// clap's `#[arg(env = "X")]` / `#[arg(long, env)]` / `#[clap(env = "X")]` on a field.
@@ -624,6 +659,23 @@ struct Args {
                 r("VERBOSE", Need::Optional),
             ]
         );
+    }
+
+    #[test]
+    fn test_code_in_source_files_is_skipped() {
+        let rs = r#"
+fn config() -> String { std::env::var("APP_URL").unwrap() }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads() { std::env::var("TEST_DATABASE_URL").unwrap(); }
+}
+
+#[tokio::test]
+async fn integration() { std::env::var("IT_TOKEN").unwrap(); }
+"#;
+        assert_eq!(reads(rs), vec![r("APP_URL", Need::Required)]);
     }
 
     #[test]
