@@ -6,7 +6,11 @@
 //!   file listed in `files.tsv` into positioned YAML (one thread, as one file is parsed);
 //! - `manifests/model-and-rules`: from those parsed files (plus the Dockerfiles), build the
 //!   deploy units and the object graph and run every K, C and D rule;
-//! - `scan/corpus`: the whole pipeline on the whole corpus (10,000 files).
+//! - `scan/corpus`: the whole pipeline on the whole corpus (10,000 files);
+//! - `envrefs/corpus-code`: the env-read scanners (syn for Rust, the token scanners for the
+//!   others) over the corpus's env-reading source files, in parallel, as the scan does;
+//! - `envrefs/prefilter`: the memchr prefilter over every file of the corpus, which is what
+//!   keeps most files of a big monorepo away from any scanner.
 //!
 //! Run with `cargo bench --bench corpus`. `benches/compare-squawk.sh` times forecast and
 //! squawk side by side on the same files.
@@ -92,11 +96,67 @@ fn load(
         .collect()
 }
 
+/// The corpus files of `kind` (`code`, ...) listed in files.tsv, or every file for `None`.
+fn files_of_kind(root: &std::path::Path, kind: Option<&str>) -> Vec<(String, String)> {
+    let index = std::fs::read_to_string(root.join("files.tsv")).unwrap_or_default();
+    index
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols.len() >= 3 && kind.is_none_or(|k| cols[2] == k)).then(|| cols[0].to_string())
+        })
+        .filter_map(|rel| {
+            let bytes = std::fs::read(root.join(&rel)).ok()?;
+            Some((rel, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect()
+}
+
+fn bench_envrefs(c: &mut Criterion, root: &std::path::Path) {
+    use forecast::parse::envrefs;
+    let code: Vec<(envrefs::Lang, String)> = files_of_kind(root, Some("code"))
+        .into_iter()
+        .filter_map(|(p, t)| envrefs::lang_of(&p).map(|l| (l, t)))
+        .collect();
+    let bytes: usize = code.iter().map(|(_, t)| t.len()).sum();
+    let reads: usize = code
+        .iter()
+        .map(|(l, t)| envrefs::extract(t, *l).refs.len())
+        .sum();
+    eprintln!(
+        "{} env-reading source files, {bytes} bytes, {reads} reads",
+        code.len()
+    );
+    let mut group = c.benchmark_group("envrefs");
+    group.sample_size(20);
+    group.throughput(criterion::Throughput::Bytes(bytes as u64));
+    group.bench_function("corpus-code", |b| {
+        b.iter(|| {
+            code.par_iter()
+                .map(|(l, t)| envrefs::extract(t, *l).refs.len())
+                .sum::<usize>()
+        })
+    });
+    let all = files_of_kind(root, None);
+    let all_bytes: usize = all.iter().map(|(_, t)| t.len()).sum();
+    group.throughput(criterion::Throughput::Bytes(all_bytes as u64));
+    group.bench_function("prefilter", |b| {
+        b.iter(|| {
+            all.iter()
+                .filter(|(_, t)| envrefs::might_read_env(t.as_bytes(), envrefs::Lang::Python))
+                .count()
+        })
+    });
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let Some(root) = corpus() else {
         eprintln!("skipped: ../shared/corpus is not present");
         return;
     };
+    bench_envrefs(c, &root);
     let manifests = manifest_files(&root);
     let mbytes: usize = manifests.iter().map(|(_, t, _)| t.len()).sum();
     eprintln!("{} manifest files, {} bytes", manifests.len(), mbytes);

@@ -30,6 +30,7 @@ pub const FAMILY_SOURCES: &[(&str, &str)] = &[
         "rules/dockerfile.toml",
         include_str!("../rules/dockerfile.toml"),
     ),
+    ("rules/env.toml", include_str!("../rules/env.toml")),
 ];
 
 /// Where a rule's generated page can be read online: the `docs/rules/` folder of the

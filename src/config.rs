@@ -132,6 +132,29 @@ pub struct EnvironmentConfig {
     pub kind: Option<crate::classify::EnvKind>,
 }
 
+/// `[env]`: what the env rules should know beyond the repository.
+#[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvSettings {
+    /// Variables every environment receives from outside the repository (a secret
+    /// manager, the platform's settings): `NAME`, or `PREFIX*`.
+    #[serde(default)]
+    pub external: Vec<String>,
+    /// Variables and config keys the env rules never report: `NAME`, or `PREFIX*`.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+impl EnvSettings {
+    /// Is `name` on the `ignore` list?
+    pub fn ignored(&self, name: &str) -> bool {
+        self.ignore.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => p == name,
+        })
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -152,6 +175,8 @@ pub struct Config {
     /// (`overlays/production/`, `values-prod.yaml`, ...).
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
+    #[serde(default)]
+    pub env: EnvSettings,
     /// Default `--fail-on` threshold.
     #[serde(default)]
     pub fail_on: Option<FailOn>,
@@ -374,6 +399,9 @@ mod tests {
             [rules]
             ignore = ["M401"]
             severity = { M301 = "critical" }
+            [env]
+            external = ["DATABASE_URL", "SENTRY_*"]
+            ignore = ["DEBUG"]
             "#,
             Path::new("forecast.toml"),
         )
@@ -384,6 +412,9 @@ mod tests {
         assert!(!c.rule_enabled("M401"));
         assert!(c.rule_enabled("M101"));
         assert_eq!(c.fail_on, Some(FailOn::Medium));
+        assert_eq!(c.env.external, vec!["DATABASE_URL", "SENTRY_*"]);
+        assert!(c.env.ignored("DEBUG"));
+        assert!(!c.env.ignored("DEBUG_SQL"));
     }
 
     #[test]

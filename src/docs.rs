@@ -6,9 +6,17 @@ use std::fmt::Write as _;
 use crate::catalogue::{Catalogue, RuleMeta, Scope};
 use crate::verified::{Measured, Verified};
 
-/// The Markdown page for one rule. `example` is the first fixture that triggers it: (its
-/// name, its text).
-pub fn rule_page(rule: &RuleMeta, example: Option<(&str, &str)>) -> String {
+/// One file of a rule's example: its path inside the fixture (for multi-file examples), the
+/// code fence's language, and the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFile {
+    pub path: Option<String>,
+    pub lang: &'static str,
+    pub text: String,
+}
+
+/// The Markdown page for one rule. `example` is the first fixture that triggers it.
+pub fn rule_page(rule: &RuleMeta, example: Option<&[ExampleFile]>) -> String {
     let mut s = String::new();
     let verified = Verified::embedded();
     let measured = if verified.statements_of(&rule.code).next().is_some() {
@@ -69,18 +77,14 @@ pub fn rule_page(rule: &RuleMeta, example: Option<(&str, &str)>) -> String {
     }
     let _ = writeln!(s, "## What it does\n\n{}\n", rule.what.trim());
     let _ = writeln!(s, "## Why it breaks a deploy\n\n{}\n", rule.why.trim());
-    if let Some((name, ex)) = example {
-        let lang = fence(name);
-        let title = if lang == "sql" {
-            String::new()
-        } else {
-            format!("`{name}`:\n\n")
-        };
-        let _ = writeln!(
-            s,
-            "## Example\n\n{title}```{lang}\n{}\n```\n",
-            ex.trim_end()
-        );
+    if let Some(files) = example.filter(|f| !f.is_empty()) {
+        let _ = writeln!(s, "## Example\n");
+        for f in files {
+            if let Some(p) = &f.path {
+                let _ = writeln!(s, "`{p}`:\n");
+            }
+            let _ = writeln!(s, "```{}\n{}\n```\n", f.lang, f.text.trim_end());
+        }
     }
     s.push_str(&verified_section(verified, &rule.code));
     let _ = writeln!(s, "## Use instead\n\n{}\n", rule.use_instead.trim());
@@ -279,9 +283,39 @@ pub fn index(catalogue: &Catalogue) -> String {
     s
 }
 
-/// The first fixture that must trigger `code`, if one is committed (`testdata/rules/<code>/bad/`):
-/// its path inside the case (for multi-file cases) and its text.
-pub fn example_for(root: &std::path::Path, code: &str) -> Option<(String, String)> {
+/// The code fence language for a fixture file.
+fn fence_lang(path: &std::path::Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.starts_with(".env") || name.ends_with(".env") {
+        return Some("sh");
+    }
+    if name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+    {
+        return Some("dockerfile");
+    }
+    Some(match path.extension()?.to_string_lossy().as_ref() {
+        "sql" => "sql",
+        "rs" => "rust",
+        "ts" | "tsx" => "ts",
+        "js" | "mjs" | "cjs" => "js",
+        "py" => "python",
+        "go" => "go",
+        "rb" => "ruby",
+        "java" => "java",
+        "kt" | "kts" => "kotlin",
+        "toml" => "toml",
+        "json" => "jsonc",
+        "yaml" | "yml" => "yaml",
+        _ => return None,
+    })
+}
+
+/// The first fixture that must trigger `code` (`testdata/rules/<code>/bad/`): a single
+/// file, the first SQL file with a marker of a SQL case, or every file of another case.
+pub fn example_for(root: &std::path::Path, code: &str) -> Option<Vec<ExampleFile>> {
     let dir = root.join("testdata/rules").join(code).join("bad");
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .ok()?
@@ -295,37 +329,66 @@ pub fn example_for(root: &std::path::Path, code: &str) -> Option<(String, String
             .filter(|t| t.contains("expect:") || t.contains("expect-next:"))
     };
     for p in entries {
-        if p.is_file()
-            && let Some(text) = marked(&p)
-        {
-            let name = p.file_name()?.to_string_lossy().into_owned();
-            return Some((name, text));
+        if p.is_file() {
+            let Some(lang) = fence_lang(&p) else {
+                continue;
+            };
+            return std::fs::read_to_string(&p).ok().map(|text| {
+                vec![ExampleFile {
+                    path: None,
+                    lang,
+                    text,
+                }]
+            });
         }
         if p.is_dir() {
-            let mut inner = walk(&p);
+            let mut inner: Vec<_> = walk_files(&p);
             inner.sort();
-            for f in inner {
-                if let Some(text) = marked(&f) {
+            let sql_marker = inner.iter().find(|f| {
+                f.extension().is_some_and(|e| e == "sql")
+                    && std::fs::read_to_string(f).is_ok_and(|t| t.contains("expect:"))
+            });
+            if let Some(first) = sql_marker {
+                return std::fs::read_to_string(first).ok().map(|text| {
+                    vec![ExampleFile {
+                        path: None,
+                        lang: "sql",
+                        text,
+                    }]
+                });
+            }
+            let files: Vec<ExampleFile> = inner
+                .iter()
+                .filter_map(|f| {
+                    let lang = fence_lang(f)?;
+                    let text = std::fs::read_to_string(f).ok()?;
                     let rel = f
                         .strip_prefix(&p)
                         .ok()?
                         .to_string_lossy()
                         .replace('\\', "/");
-                    return Some((rel, text));
-                }
+                    Some(ExampleFile {
+                        path: Some(rel),
+                        lang,
+                        text,
+                    })
+                })
+                .collect();
+            if inner.iter().any(|f| marked(f).is_some()) {
+                return Some(files);
             }
         }
     }
     None
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
-                out.extend(walk(&p));
+                out.extend(walk_files(&p));
             } else {
                 out.push(p);
             }
@@ -334,35 +397,12 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// The code-fence language for a fixture file.
-fn fence(name: &str) -> &'static str {
-    let lower = name.to_ascii_lowercase();
-    let base = lower.rsplit('/').next().unwrap_or(&lower);
-    if base.ends_with(".sql") {
-        "sql"
-    } else if base.ends_with(".yaml") || base.ends_with(".yml") {
-        "yaml"
-    } else if base == "dockerfile"
-        || base.ends_with(".dockerfile")
-        || base.starts_with("dockerfile.")
-    {
-        "dockerfile"
-    } else if base.starts_with(".env") || base.ends_with(".env") {
-        "sh"
-    } else {
-        ""
-    }
-}
-
 /// Every generated file: (path relative to the docs folder, contents).
 pub fn generate(catalogue: &Catalogue, repo_root: &std::path::Path) -> Vec<(String, String)> {
     let mut out = vec![("README.md".to_string(), index(catalogue))];
     for r in catalogue.rules() {
         let ex = example_for(repo_root, &r.code);
-        out.push((
-            format!("{}.md", r.code),
-            rule_page(r, ex.as_ref().map(|(n, t)| (n.as_str(), t.as_str()))),
-        ));
+        out.push((format!("{}.md", r.code), rule_page(r, ex.as_deref())));
     }
     out
 }

@@ -11,10 +11,12 @@
 pub mod baseline;
 pub mod catalogue;
 pub mod check;
+pub mod check_env;
 pub mod classify;
 pub mod config;
 pub mod discover;
 pub mod docs;
+pub mod envscan;
 pub mod finding;
 pub mod model;
 pub mod parse;
@@ -80,7 +82,7 @@ pub enum ScanError {
 }
 
 /// Read a file for analysis, or say why not.
-fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
+pub(crate) fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(format!(
@@ -389,6 +391,19 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     let manifests = load_manifests(&manifest_paths, &repo, config, &mut warnings);
     let manifest_checked = check::manifests::check(&manifests, config);
     checked.findings.extend(manifest_checked.findings);
+    // The env stage reads source files: skip it when no env rule runs.
+    let env_rules = rules::registry()
+        .iter()
+        .any(|r| r.code().starts_with('E') && config.rule_enabled(r.code()));
+    let env = if env_rules {
+        envscan::run(&found, config)
+    } else {
+        envscan::EnvScan::default()
+    };
+    warnings.extend(env.warnings.iter().cloned());
+    checked
+        .findings
+        .extend(check_env::check_env(&env.model, &env.sources, config));
     check::finalize(&mut checked.findings);
 
     let repo_prefix = repo::prefix(root);
@@ -400,6 +415,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         .iter()
         .map(|f| f.source.path.as_str())
         .chain(manifests.files.iter().map(|f| f.source.path.as_str()))
+        .chain(env.sources.iter().flatten().map(|f| f.path.as_str()))
         .collect();
     let pointed: std::collections::BTreeSet<&str> = findings
         .iter()
@@ -461,7 +477,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
             wanted.insert(&r.location.path);
         }
     }
-    let sources: BTreeMap<String, String> = files
+    let mut sources: BTreeMap<String, String> = files
         .iter()
         .map(|f| &f.source)
         .chain(manifests.files.iter().map(|f| &f.source))
@@ -469,6 +485,12 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         .filter(|src| wanted.contains(src.path.as_str()))
         .map(|src| (src.path.clone(), redact::source(&src.text).into_owned()))
         .collect();
+    // Env sources come masked: no secret value reaches a renderer.
+    for src in env.sources.iter().flatten() {
+        if wanted.contains(src.path.as_str()) {
+            sources.insert(src.path.clone(), redact::source(&src.text).into_owned());
+        }
+    }
     let report = Report {
         schema_version: report::SCHEMA_VERSION,
         tool: report::Tool {
@@ -489,6 +511,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
             migrations_analysed: checked.migrations_analysed,
             migrations_skipped_by_dialect: checked.migrations_skipped_dialect,
             findings_by_severity,
+            env: env.summary,
         },
         forecast,
         findings,

@@ -46,6 +46,29 @@ fn whole_corpus_scans_without_panic_and_deterministically() {
         .filter(|w| w.message.contains("YAML"))
         .count();
     assert!(yaml_warnings < 20, "{yaml_warnings} YAML warnings");
+    // The env family: the env-drift applications' reads are found, and every env finding
+    // above info was reviewed (see docs/env.md, "On the corpus"): none is expected.
+    let env = &first.report.summary.env;
+    assert!(
+        env.reads >= 200 && env.files_with_reads >= 80,
+        "expected the corpus's env reads to be found: {env:?}"
+    );
+    let loud: Vec<String> = first
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code.starts_with('E') && f.severity > forecast::finding::Severity::Info)
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f.location.path, f.location.start.line, f.code, f.message
+            )
+        })
+        .collect();
+    assert!(
+        loud.is_empty(),
+        "unexpected env findings on the corpus: {loud:#?}"
+    );
     let second = scan(&opts).expect("corpus scan");
     assert_eq!(
         forecast::report::json::render(&first.report),

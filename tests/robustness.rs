@@ -252,3 +252,80 @@ fn binary_and_invalid_utf8_manifests_and_dockerfiles_do_not_panic() {
     assert!(warned(&out, "latin1.yaml", "UTF-8"));
     assert!(warned(&out, "compose.yaml", "YAML"));
 }
+
+#[test]
+fn hostile_env_config_and_source_files_are_warnings() {
+    let dir = setup();
+    let root = dir.path();
+    fs::create_dir_all(root.join("config")).unwrap();
+    fs::create_dir_all(root.join("src")).unwrap();
+    // Binary and invalid UTF-8 env files.
+    fs::write(root.join(".env.production"), [0u8, 1, 2, 0, 159, 146]).unwrap();
+    fs::write(root.join(".env.staging"), b"A=1\nB=\xff\xfe\nC=3\n").unwrap();
+    // Lines that are not declarations.
+    fs::write(root.join(".env"), "A=1\nif [ -n \"$X\" ]; then\nB=2\n").unwrap();
+    // Deep nesting and templates in per-environment config files.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    fs::write(
+        root.join("config/production.json"),
+        format!("{{\"a\": {deep}}}"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("config/staging.json"),
+        "{ \"db\": {{ .Values.db | toJson }} }",
+    )
+    .unwrap();
+    fs::write(root.join("config/qa.toml"), format!("a = {deep}\n")).unwrap();
+    // A huge config file and deeply nested, unterminated or binary source files.
+    fs::write(
+        root.join("config/uat.json"),
+        format!("{{\"k\": \"{}\"}}", "x".repeat(2 * 1024 * 1024)),
+    )
+    .unwrap();
+    fs::write(
+        root.join("src/deep.rs"),
+        format!(
+            "fn f() {{ let x = {}1{}; std::env::var(\"X\").unwrap(); }}",
+            "(".repeat(50_000),
+            ")".repeat(50_000)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("src/open.ts"),
+        "const a = `${process.env.A ${ \"unterminated /* regex / [",
+    )
+    .unwrap();
+    fs::write(root.join("src/bin.py"), [b'o', b's', 0, 0, 1, 2]).unwrap();
+    fs::write(root.join("src/bad.go"), b"os.Getenv(\"\xff\")\n").unwrap();
+    let out = scan_dir(root);
+    assert!(has_index_finding(&out), "the SQL finding survives");
+    let warned = |name: &str| out.report.warnings.iter().any(|w| w.path.ends_with(name));
+    for name in [
+        ".env.production",
+        ".env.staging",
+        ".env",
+        "config/production.json",
+        "config/staging.json",
+        "config/qa.toml",
+        "config/uat.json",
+        "src/bin.py",
+    ] {
+        assert!(
+            warned(name),
+            "no warning for {name}: {:?}",
+            out.report.warnings
+        );
+    }
+    let env_warning = out
+        .report
+        .warnings
+        .iter()
+        .find(|w| w.path == ".env")
+        .unwrap();
+    assert_eq!(
+        env_warning.message, "line 2 is not a `KEY=value` declaration; skipped",
+        "the warning names the line, never its text"
+    );
+}

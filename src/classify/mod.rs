@@ -1,6 +1,7 @@
 //! Classification: decide from a path (and, for SQL, a look at the first lines) what a file
 //! is. Classification reads no file itself; callers pass the head of the file when asked.
 
+pub mod env;
 pub mod environment;
 pub mod manifest;
 pub mod migration;
@@ -76,8 +77,8 @@ pub fn classify_path(path: &str) -> FileKind {
         Some("toml") => FileKind::Toml,
         Some("json") => FileKind::Json,
         Some(
-            "rs" | "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" | "py" | "go" | "rb" | "java" | "kt"
-            | "kts",
+            "rs" | "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" | "mts" | "cts" | "vue" | "svelte"
+            | "astro" | "py" | "go" | "rb" | "java" | "kt" | "kts",
         ) => FileKind::Source,
         _ => FileKind::Other,
     }

@@ -3,5 +3,8 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod dotenv;
+pub mod envrefs;
+pub mod keytree;
 pub mod sql;
 pub mod yaml;

@@ -35,6 +35,8 @@ pub struct Summary {
     /// Migrations skipped because their dialect is not the one analysed.
     pub migrations_skipped_by_dialect: BTreeMap<String, usize>,
     pub findings_by_severity: BTreeMap<Severity, usize>,
+    /// What the env family saw: reads, environments, contracts, config groups.
+    pub env: crate::envscan::EnvSummary,
 }
 
 /// Everything one run produced.

@@ -298,6 +298,36 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
             );
         }
     }
+    let env = &report.summary.env;
+    if env.reads > 0 || !env.environments.is_empty() {
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        for e in &env.environments {
+            *names.entry(e.name.as_str()).or_default() += 1;
+        }
+        let envs: Vec<String> = names
+            .iter()
+            .map(|(n, c)| {
+                if *c > 1 {
+                    format!("{n} ×{c}")
+                } else {
+                    n.to_string()
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  env: {} read{} in {} file{}; environments: {}",
+            env.reads,
+            if env.reads == 1 { "" } else { "s" },
+            env.files_with_reads,
+            if env.files_with_reads == 1 { "" } else { "s" },
+            if envs.is_empty() {
+                "none".to_string()
+            } else {
+                envs.join(", ")
+            }
+        );
+    }
     if !report.summary.migrations_skipped_by_dialect.is_empty() {
         let skipped: Vec<String> = report
             .summary

@@ -6,6 +6,7 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod env;
 pub mod forecast;
 pub mod kubernetes;
 pub mod migrations;
@@ -284,6 +285,8 @@ pub trait Rule: Send + Sync {
     /// Called once per scan with every manifest, compose file and Dockerfile. Drafts' `file`
     /// is a manifest [`crate::parse::yaml::FileId`].
     fn check_manifests(&self, _cx: &ManifestCtx<'_>, _out: &mut Vec<Draft>) {}
+    /// Called once per scan with the env and config model (family E).
+    fn check_env(&self, _cx: &env::EnvCtx<'_>, _out: &mut Vec<env::EnvDraft>) {}
 }
 
 /// Every registered rule.
@@ -294,5 +297,6 @@ pub fn registry() -> Vec<&'static dyn Rule> {
     rules.extend_from_slice(kubernetes::RULES);
     rules.extend_from_slice(compose::RULES);
     rules.extend_from_slice(dockerfile::RULES);
+    rules.extend_from_slice(env::RULES);
     rules
 }

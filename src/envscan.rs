@@ -1,0 +1,426 @@
+//! The env stage of the pipeline: read and parse what the env family needs (env files,
+//! per-environment TOML/JSON config, source code that may read the environment), in
+//! parallel, and build the [`EnvModel`].
+//!
+//! Source files are read once: a memchr prefilter decides whether the env-read scanner
+//! runs, and, when per-environment config files exist, one Aho-Corasick pass looks for the
+//! config keys the code reads. Only the texts of files the model points into are kept, and
+//! every secret in them is masked before anything downstream sees it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::classify::env::{self as envc, CodeRole, EnvFileRole};
+use crate::classify::{FileKind, classify_path};
+use crate::config::Config;
+use crate::discover::Found;
+use crate::model::env::{EnvModel, EnvModelBuilder};
+use crate::parse::dotenv;
+use crate::parse::envrefs::{self, Extracted, Lang};
+use crate::parse::keytree::{self, Node, ValueKind};
+use crate::report::Warning;
+use crate::source::SourceFile;
+use crate::span::Span;
+
+/// Structured config files larger than this are generated data, not configuration.
+const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+
+/// What the env stage hands on.
+#[derive(Debug, Default)]
+pub struct EnvScan {
+    pub model: EnvModel,
+    /// The text of each model file, by [`crate::model::env::FileId`], secrets masked.
+    pub sources: Vec<Option<SourceFile>>,
+    pub warnings: Vec<Warning>,
+    pub summary: EnvSummary,
+}
+
+/// Counts for the report's summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EnvSummary {
+    /// Source files read for env reads, and those the prefilter let through to a scanner.
+    pub source_files: usize,
+    pub source_files_scanned: usize,
+    pub reads: usize,
+    pub files_with_reads: usize,
+    /// `name` (`scope/`) → the files that declare it.
+    pub environments: Vec<EnvironmentSummary>,
+    pub contracts: usize,
+    pub config_sets: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvironmentSummary {
+    pub name: String,
+    /// The folder whose code it covers (`""`: the whole repository).
+    pub scope: String,
+    pub files: Vec<String>,
+    pub variables: usize,
+}
+
+/// Lock files and other machine-written JSON that are not configuration.
+fn skipped_config(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "composer.lock"
+            | "tsconfig.json"
+            | "jsconfig.json"
+    ) || name.ends_with(".min.json")
+        || name.ends_with(".map")
+}
+
+/// Files that document the contract or hold test fixtures: placeholders there are expected.
+fn documented_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    ["example", "sample", "template", ".dist", "fixture", "mock"]
+        .iter()
+        .any(|w| name.contains(w))
+        || envc::code_role(path) == CodeRole::Test
+}
+
+fn warning(path: &str, message: impl Into<String>) -> Warning {
+    Warning {
+        path: path.to_string(),
+        message: message.into(),
+    }
+}
+
+fn lossy_warning(src: &SourceFile) -> Option<Warning> {
+    src.lossy.then(|| {
+        warning(
+            &src.path,
+            "not valid UTF-8: invalid bytes were replaced before analysis",
+        )
+    })
+}
+
+/// `line 3 is not a `KEY=value` declaration; skipped`: lines only, never their text.
+fn malformed_message(src: &SourceFile, lines: &[Span]) -> String {
+    let numbers: Vec<String> = lines
+        .iter()
+        .take(5)
+        .map(|s| src.line_col(s.start).line.to_string())
+        .collect();
+    let more = lines.len().saturating_sub(5);
+    match (lines.len(), more) {
+        (1, _) => format!(
+            "line {} is not a `KEY=value` declaration; skipped",
+            numbers.join("")
+        ),
+        (_, 0) => format!(
+            "lines {} are not `KEY=value` declarations; skipped",
+            numbers.join(", ")
+        ),
+        _ => format!(
+            "lines {} and {more} more are not `KEY=value` declarations; skipped",
+            numbers.join(", ")
+        ),
+    }
+}
+
+/// Every key path of a tree with two segments or more (`database.pool`), tables included.
+fn key_paths(n: &Node, prefix: &mut Vec<String>, out: &mut BTreeSet<String>) {
+    for e in &n.entries {
+        prefix.push(e.key.clone());
+        if prefix.len() >= 2 {
+            out.insert(prefix.join("."));
+        }
+        if e.node.kind == ValueKind::Table {
+            key_paths(&e.node, prefix, out);
+        }
+        prefix.pop();
+    }
+}
+
+/// Does a match at `start..end` stand alone (not inside a longer identifier or path)?
+fn bounded(text: &[u8], start: usize, end: usize) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let before = start.checked_sub(1).map(|i| text[i]);
+    let after = text.get(end).copied();
+    !before.is_some_and(|b| ident(b) || b == b'.') && !after.is_some_and(ident)
+}
+
+/// A parsed config file, or why it could not be read.
+type ParsedConfig = (String, Result<(SourceFile, Node), Warning>);
+
+struct CodeResult {
+    path: String,
+    lang: Lang,
+    role: CodeRole,
+    extracted: Extracted,
+    key_hits: Vec<(String, Span)>,
+    source: Option<SourceFile>,
+    scanned: bool,
+    warning: Option<Warning>,
+}
+
+/// Run the env stage over the discovered files.
+pub fn run(found: &[Found], config: &Config) -> EnvScan {
+    let mut env_files = Vec::new();
+    let mut configs = Vec::new();
+    let mut code = Vec::new();
+    for f in found {
+        match classify_path(&f.rel) {
+            FileKind::Env => env_files.push(f),
+            FileKind::Toml | FileKind::Json if !skipped_config(&f.rel) => configs.push(f),
+            FileKind::Source => {
+                if let Some(lang) = envrefs::lang_of(&f.rel) {
+                    code.push((f, lang));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut warnings = Vec::new();
+    let mut builder = EnvModelBuilder::new();
+    builder.external(&config.env.external);
+    let mut texts: BTreeMap<String, SourceFile> = BTreeMap::new();
+
+    // Env files.
+    let parsed_env: Vec<Result<(SourceFile, dotenv::EnvFile), Warning>> = env_files
+        .par_iter()
+        .map(|f| {
+            let src = crate::read(&f.abs, &f.rel).map_err(|m| warning(&f.rel, m))?;
+            let parsed = dotenv::parse(&src.text);
+            Ok((src, parsed))
+        })
+        .collect();
+    for r in parsed_env {
+        match r {
+            Ok((src, parsed)) => {
+                warnings.extend(lossy_warning(&src));
+                if !parsed.malformed.is_empty() {
+                    warnings.push(warning(
+                        &src.path,
+                        malformed_message(&src, &parsed.malformed),
+                    ));
+                }
+                let role = envc::env_file_role(&src.path);
+                // Test and CI environments hold fixtures, like examples hold placeholders.
+                let fixture = matches!(&role, EnvFileRole::Environment(n) if matches!(n.as_str(), "test" | "ci" | "e2e"));
+                let documented =
+                    role == EnvFileRole::Example || fixture || documented_path(&src.path);
+                builder.add_env_file(&src.path, &role, &parsed, documented);
+                texts.insert(src.path.clone(), src);
+            }
+            Err(w) => warnings.push(w),
+        }
+    }
+
+    // Structured config: per-environment variants, their bases, and every other file for
+    // secrets.
+    let paths: BTreeSet<&str> = configs.iter().map(|f| f.rel.as_str()).collect();
+    let mut variant_of: BTreeMap<&str, envc::ConfigVariant> = BTreeMap::new();
+    for f in &configs {
+        if let Some(v) = envc::config_variant(&f.rel) {
+            variant_of.insert(f.rel.as_str(), v);
+        }
+    }
+    let groups: BTreeSet<String> = variant_of.values().map(|v| v.group.clone()).collect();
+    let mut base_of: BTreeMap<String, String> = BTreeMap::new();
+    for g in &groups {
+        if let Some(base) = envc::base_candidates(g)
+            .into_iter()
+            .find(|c| paths.contains(c.as_str()) && !variant_of.contains_key(c.as_str()))
+        {
+            base_of.entry(base).or_insert_with(|| g.clone());
+        }
+    }
+    let parsed_cfg: Vec<ParsedConfig> = configs
+        .par_iter()
+        .map(|f| {
+            let r = (|| {
+                let src = crate::read(&f.abs, &f.rel).map_err(|m| warning(&f.rel, m))?;
+                if src.text.len() > MAX_CONFIG_BYTES {
+                    return Err(warning(
+                        &f.rel,
+                        "larger than 1 MiB: not read as configuration",
+                    ));
+                }
+                let tree = if f.rel.to_ascii_lowercase().ends_with(".toml") {
+                    keytree::from_toml(&src.text)
+                } else {
+                    keytree::from_json(&src.text)
+                };
+                let tree = tree.map_err(|m| warning(&f.rel, m))?;
+                Ok((src, tree))
+            })();
+            (f.rel.clone(), r)
+        })
+        .collect();
+    let mut needles: BTreeSet<String> = BTreeSet::new();
+    for (path, r) in parsed_cfg {
+        let variant = variant_of.get(path.as_str());
+        let base_group = base_of.get(&path);
+        let (src, tree) = match r {
+            Ok(x) => x,
+            Err(w) => {
+                // Only files that take part in a comparison are worth a warning.
+                if variant.is_some() || base_group.is_some() {
+                    warnings.push(w);
+                }
+                continue;
+            }
+        };
+        warnings.extend(lossy_warning(&src));
+        let documented = documented_path(&path);
+        match (variant, base_group) {
+            (Some(v), _) => {
+                if v.environment
+                    .as_deref()
+                    .and_then(envc::environment)
+                    .is_some_and(|(_, t)| t.deployed())
+                {
+                    key_paths(&tree, &mut Vec::new(), &mut needles);
+                }
+                builder.add_config(
+                    &path,
+                    v.group.clone(),
+                    v.environment.clone(),
+                    tree,
+                    &src.text,
+                    documented,
+                );
+                texts.insert(path, src);
+            }
+            (None, Some(group)) => {
+                builder.add_config(&path, group.clone(), None, tree, &src.text, documented);
+                texts.insert(path, src);
+            }
+            (None, None) => {
+                if builder.add_config_values(&path, &tree, &src.text, documented) {
+                    texts.insert(path, src);
+                }
+            }
+        }
+    }
+
+    // Source code: one read per file; the prefilter keeps most files away from a scanner.
+    let needle_list: Vec<(String, String)> = needles
+        .iter()
+        .flat_map(|k| {
+            let env_style = k.replace('.', "__").to_ascii_uppercase();
+            [(k.clone(), k.clone()), (env_style, k.clone())]
+        })
+        .collect();
+    let matcher = if needle_list.is_empty() {
+        None
+    } else {
+        AhoCorasick::new(needle_list.iter().map(|(n, _)| n.as_str())).ok()
+    };
+    let results: Vec<CodeResult> = code
+        .par_iter()
+        .map(|(f, lang)| {
+            let role = envc::code_role(&f.rel);
+            let mut res = CodeResult {
+                path: f.rel.clone(),
+                lang: *lang,
+                role,
+                extracted: Extracted::default(),
+                key_hits: Vec::new(),
+                source: None,
+                scanned: false,
+                warning: None,
+            };
+            let src = match crate::read(&f.abs, &f.rel) {
+                Ok(s) => s,
+                Err(m) => {
+                    res.warning = Some(warning(&f.rel, m));
+                    return res;
+                }
+            };
+            let bytes = src.text.as_bytes();
+            if envrefs::might_read_env(bytes, *lang) {
+                res.scanned = true;
+                // A parser bug on one file must not stop the scan.
+                let text = src.text.as_str();
+                match std::panic::catch_unwind(|| envrefs::extract(text, *lang)) {
+                    Ok(e) => res.extracted = e,
+                    Err(_) => {
+                        res.warning = Some(warning(
+                            &f.rel,
+                            "internal error while looking for env reads; file skipped",
+                        ));
+                        return res;
+                    }
+                }
+            }
+            if let Some(m) = &matcher {
+                let mut seen = BTreeSet::new();
+                for hit in m.find_iter(bytes) {
+                    let (_, key) = &needle_list[hit.pattern().as_usize()];
+                    if bounded(bytes, hit.start(), hit.end()) && seen.insert(key.clone()) {
+                        res.key_hits
+                            .push((key.clone(), Span::new(hit.start(), hit.end())));
+                    }
+                }
+            }
+            if !res.extracted.refs.is_empty()
+                || !res.extracted.reads_all.is_empty()
+                || !res.key_hits.is_empty()
+            {
+                res.warning = lossy_warning(&src);
+                res.source = Some(src);
+            }
+            res
+        })
+        .collect();
+    let mut summary = EnvSummary {
+        source_files: results.len(),
+        ..EnvSummary::default()
+    };
+    for r in results {
+        summary.source_files_scanned += usize::from(r.scanned);
+        if !r.extracted.refs.is_empty() {
+            summary.files_with_reads += 1;
+            summary.reads += r.extracted.refs.len();
+        }
+        warnings.extend(r.warning);
+        for (key, span) in &r.key_hits {
+            builder.config_read(key, &r.path, *span);
+        }
+        builder.add_reads(&r.path, r.lang, r.role, r.extracted);
+        if let Some(src) = r.source {
+            texts.insert(r.path, src);
+        }
+    }
+
+    let model = builder.build();
+    let mut sources: Vec<Option<SourceFile>> =
+        model.files.iter().map(|p| texts.remove(p)).collect();
+    for (file, span) in &model.masks {
+        if let Some(Some(src)) = sources.get_mut(*file) {
+            crate::redact::mask_value(&mut src.text, *span);
+        }
+    }
+    summary.environments = model
+        .environments
+        .iter()
+        .map(|e| EnvironmentSummary {
+            name: e.name.clone(),
+            scope: e.scope.clone(),
+            files: e.files.iter().map(|f| model.path(*f).to_string()).collect(),
+            variables: e
+                .provisions
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<BTreeSet<_>>()
+                .len(),
+        })
+        .collect();
+    summary.contracts = model.contracts.len();
+    summary.config_sets = model.config_sets.len();
+    EnvScan {
+        model,
+        sources,
+        warnings,
+        summary,
+    }
+}

@@ -1,0 +1,3 @@
+DB = ENV.fetch("DATABASE_URL")
+STRIPE = ENV.fetch("STRIPE_SECRET_KEY")
+PORT = ENV.fetch("PORT", 3000)

@@ -1,0 +1,5 @@
+fn main() {
+    // Only a bare `.env`: no environment is named, so nothing is judged.
+    let key = std::env::var("API_KEY").expect("API_KEY");
+    println!("{key}");
+}
