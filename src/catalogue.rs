@@ -12,10 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Severity;
 
 /// The embedded rule files, one per family.
-pub const FAMILY_SOURCES: &[(&str, &str)] = &[(
-    "rules/migrations.toml",
-    include_str!("../rules/migrations.toml"),
-)];
+pub const FAMILY_SOURCES: &[(&str, &str)] = &[
+    (
+        "rules/migrations.toml",
+        include_str!("../rules/migrations.toml"),
+    ),
+    ("rules/history.toml", include_str!("../rules/history.toml")),
+];
 
 /// One family file.
 #[derive(Debug, Clone, Deserialize, Serialize)]

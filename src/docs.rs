@@ -119,6 +119,9 @@ pub fn example_for(root: &std::path::Path, code: &str) -> Option<String> {
         if p.is_file() && p.extension().is_some_and(|e| e == "sql") {
             return std::fs::read_to_string(&p).ok();
         }
+        if p.is_dir() && p.join("head").is_dir() {
+            return history_example(&p);
+        }
         if p.is_dir() {
             let mut inner: Vec<_> = walk_sql(&p);
             inner.sort();
@@ -131,6 +134,52 @@ pub fn example_for(root: &std::path::Path, code: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A history fixture (`base/`, `head/`, optional `main/` trees) shown as what changed: each
+/// up migration that differs, as it is on each side.
+fn history_example(case: &std::path::Path) -> Option<String> {
+    use std::collections::BTreeMap;
+    let tree = |side: &str| -> BTreeMap<String, String> {
+        let dir = case.join(side);
+        walk_sql(&dir)
+            .into_iter()
+            .filter(|p| !p.to_string_lossy().ends_with("down.sql"))
+            .filter_map(|p| {
+                let rel = p
+                    .strip_prefix(&dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                Some((rel, std::fs::read_to_string(&p).ok()?))
+            })
+            .collect()
+    };
+    let (base, head, main) = (tree("base"), tree("head"), tree("main"));
+    let mut paths: Vec<&String> = base.keys().chain(head.keys()).chain(main.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    let mut out = String::new();
+    for path in paths {
+        let (b, h) = (base.get(path), head.get(path));
+        if let Some(m) = main.get(path).filter(|m| Some(*m) != b) {
+            out.push_str(&format!(
+                "-- {path}, added on the base branch since the fork:\n{m}\n"
+            ));
+        }
+        if b == h {
+            continue;
+        }
+        match (b, h) {
+            (Some(b), Some(h)) => out.push_str(&format!(
+                "-- {path}, at the base:\n{b}\n-- {path}, in the change:\n{h}\n"
+            )),
+            (Some(b), None) => out.push_str(&format!("-- {path}, deleted by the change:\n{b}\n")),
+            (None, Some(h)) => out.push_str(&format!("-- {path}, added by the change:\n{h}\n")),
+            (None, None) => {}
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 fn walk_sql(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -26,6 +26,7 @@ struct Cli {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("diff").args(["base", "staged"]).multiple(true)))]
 struct ScanArgs {
     /// Repository or folder to scan (a single file works too).
     #[arg(default_value = ".")]
@@ -50,6 +51,26 @@ struct ScanArgs {
     /// When to use colours in the text report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// Diff mode: report what the change since REV introduces (compared from the merge base of
+    /// REV and HEAD, or of REV and `--head`). Working tree changes count, untracked files too.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+
+    /// Compare `--base` with this commit instead of the working tree; every file is read from
+    /// git objects, so no checkout is needed.
+    #[arg(long, value_name = "REV", requires = "base", conflicts_with = "staged")]
+    head: Option<String>,
+
+    /// Diff mode for a pre-commit hook: what is staged, compared with HEAD (or with `--base`).
+    /// Files are read from the index.
+    #[arg(long)]
+    staged: bool,
+
+    /// Diff mode: list pre-existing findings too, marked; they do not count toward the
+    /// forecast or `--fail-on`.
+    #[arg(long, requires = "diff")]
+    all: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -209,7 +230,8 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    if !args.path.exists() {
+    // With `--head`, files come from git objects: the path need not exist in the checkout.
+    if args.head.is_none() && !args.path.exists() {
         anyhow::bail!(
             "`{}` does not exist; give a repository or folder to scan",
             args.path.display()
@@ -221,10 +243,23 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .map(FailOn::from)
         .or(config.fail_on)
         .unwrap_or(FailOn::High);
-    let out = forecast::scan(&forecast::ScanOptions {
+    let opts = forecast::ScanOptions {
         root: args.path.clone(),
         config,
-    })?;
+    };
+    let out = if args.base.is_some() || args.staged {
+        forecast::scan_diff(
+            &opts,
+            &forecast::diff::DiffOptions {
+                base: args.base.clone(),
+                head: args.head.clone(),
+                staged: args.staged,
+                all: args.all,
+            },
+        )?
+    } else {
+        forecast::scan(&opts)?
+    };
     let report = &out.report;
     let rendered = match args.format {
         Format::Json => forecast::report::json::render(report),

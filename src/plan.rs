@@ -34,10 +34,11 @@ pub struct Plan {
 }
 
 /// Build the plan for the migrations that carry findings above info, in reverse deploy order.
+/// Pre-existing findings a diff-mode run shows with `--all` do not count.
 pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
     let flagged: BTreeSet<&str> = findings
         .iter()
-        .filter(|f| f.severity > Severity::Info)
+        .filter(|f| f.counts() && f.severity > Severity::Info)
         .map(|f| f.location.path.as_str())
         .collect();
     let mut rollback = Vec::new();
@@ -111,7 +112,10 @@ pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
             ));
         }
     }
-    for f in findings.iter().filter(|f| f.severity >= Severity::Medium) {
+    for f in findings
+        .iter()
+        .filter(|f| f.counts() && f.severity >= Severity::Medium)
+    {
         if let Some(item) = &f.checklist {
             push(item.clone());
         }

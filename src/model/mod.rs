@@ -3,6 +3,7 @@
 //!
 //! The model reads nothing from disk: it is handed parsed files and returns plain values.
 
+pub mod history;
 pub mod inverse;
 pub mod migrations;
 pub mod schema;

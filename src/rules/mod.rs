@@ -4,6 +4,7 @@
 //! `mod.rs`. Rules read the model through the context they are handed and push [`Draft`]s;
 //! they never read files, compute scores or format output.
 
+pub mod history;
 pub mod migrations;
 
 use std::collections::BTreeMap;
@@ -190,11 +191,15 @@ pub trait Rule: Send + Sync {
 
     /// Called once per migration, after its up part was replayed.
     fn check_migration(&self, _cx: &MigrationCtx<'_>, _out: &mut Vec<Draft>) {}
+
+    /// Called once per diff-mode run with the migration-history facts (family H).
+    fn check_history(&self, _cx: &history::HistoryCtx<'_>, _out: &mut Vec<history::HistoryDraft>) {}
 }
 
 /// Every registered rule.
 pub fn registry() -> Vec<&'static dyn Rule> {
     let mut rules = Vec::new();
     rules.extend_from_slice(migrations::RULES);
+    rules.extend_from_slice(history::RULES);
     rules
 }
