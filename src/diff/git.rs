@@ -133,7 +133,12 @@ impl Git {
             .unwrap_or_else(|_| workdir.to_path_buf());
         let canon = existing.canonicalize().unwrap_or_else(|_| existing.clone());
         let rest = abs.strip_prefix(&existing).unwrap_or(Path::new(""));
-        let full = canon.join(rest);
+        // `join("")` would add a trailing slash, and a file path with one is not a file.
+        let full = if rest.as_os_str().is_empty() {
+            canon
+        } else {
+            canon.join(rest)
+        };
         let outside = || DiffError::OutsideRepository {
             path: root.to_path_buf(),
             workdir: workdir.clone(),
