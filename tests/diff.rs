@@ -499,3 +499,89 @@ fn output_is_deterministic() {
         forecast::report::json::render(&b.report)
     );
 }
+
+/// Codes of the findings, without M rules' noise about the same statements.
+fn history_codes(out: &forecast::ScanOutput) -> Vec<(String, usize, String)> {
+    found(out)
+        .into_iter()
+        .filter(|(_, _, c)| c.starts_with('H'))
+        .collect()
+}
+
+fn release(base_sql: &str, new_sql: &str) -> forecast::ScanOutput {
+    let t = TestRepo::new();
+    let c = t.commit(
+        &files(&[("migrations/0001_init.sql", base_sql)]),
+        &[],
+        "init",
+    );
+    t.branch("main", c);
+    t.checkout("main");
+    t.write("migrations/0002_change.sql", new_sql);
+    run(t.path(), base("main")).unwrap()
+}
+
+#[test]
+fn a_table_rebuilt_in_place_is_not_an_expand_and_contract() {
+    let base = "CREATE TABLE devices (id bigint PRIMARY KEY, kid text);\n";
+    // Renamed away, created again under its name, copied back, backup dropped.
+    let out = release(
+        base,
+        "ALTER TABLE devices RENAME TO _bkp_devices;\n\
+         CREATE TABLE devices (id bigint PRIMARY KEY, kid varchar(512));\n\
+         INSERT INTO devices (id, kid) SELECT id, kid FROM _bkp_devices;\n\
+         DROP TABLE _bkp_devices;\n",
+    );
+    assert!(history_codes(&out).is_empty(), "{:#?}", out.report.findings);
+    // Dropped and created again later in the release.
+    let out = release(
+        base,
+        "CREATE TABLE device_keys (id bigint PRIMARY KEY, kid text);\n\
+         INSERT INTO device_keys SELECT id, kid FROM devices;\n\
+         DROP TABLE devices;\n\
+         CREATE TABLE devices (id bigint PRIMARY KEY);\n",
+    );
+    assert!(history_codes(&out).is_empty(), "{:#?}", out.report.findings);
+    // Replaced for good.
+    let out = release(
+        base,
+        "CREATE TABLE device_keys (id bigint PRIMARY KEY, kid text);\n\
+         INSERT INTO device_keys SELECT id, kid FROM devices;\n\
+         DROP TABLE devices;\n",
+    );
+    assert_eq!(
+        history_codes(&out),
+        [f("migrations/0002_change.sql", 3, "H105")]
+    );
+}
+
+#[test]
+fn dropping_the_default_of_a_column_the_release_adds_not_null_is_a_contract() {
+    let out = release(
+        "CREATE TABLE versions (id bigint PRIMARY KEY);\n",
+        "SET lock_timeout = '5s';\n\
+         ALTER TABLE versions ADD COLUMN downloads integer NOT NULL DEFAULT 0;\n\
+         ALTER TABLE versions ALTER COLUMN downloads DROP DEFAULT;\n",
+    );
+    assert_eq!(
+        history_codes(&out),
+        [f("migrations/0002_change.sql", 3, "H105")]
+    );
+    let msg = &out
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == "H105")
+        .unwrap()
+        .message;
+    assert!(msg.contains("NOT NULL and loses its default"), "{msg}");
+    // A backfill from another table is no replacement of a column.
+    let out = release(
+        "CREATE TABLE tasks (id bigint PRIMARY KEY, execution_id bigint);\nCREATE TABLE executions (id bigint PRIMARY KEY, vendor text);\n",
+        "SET lock_timeout = '5s';\n\
+         ALTER TABLE tasks ADD COLUMN vendor text;\n\
+         UPDATE tasks SET vendor = executions.vendor FROM executions WHERE tasks.execution_id = executions.id;\n\
+         ALTER TABLE tasks DROP COLUMN execution_id;\n",
+    );
+    assert!(history_codes(&out).is_empty(), "{:#?}", out.report.findings);
+}

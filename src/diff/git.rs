@@ -415,7 +415,7 @@ impl<'r> Session<'r> {
                 Delta::Renamed => ChangeStatus::Renamed,
                 _ => continue,
             };
-            let path_of = |f: git2::DiffFile<'_>| {
+            let path_of = |f: &git2::DiffFile<'_>| {
                 f.path_bytes()
                     .map(|b| String::from_utf8_lossy(b).into_owned())
             };
@@ -434,7 +434,7 @@ impl<'r> Session<'r> {
                 }
                 s => s,
             };
-            let (Some(new_path), Some(old_path)) = (path_of(new_file), path_of(old_file)) else {
+            let (Some(new_path), Some(old_path)) = (path_of(&new_file), path_of(&old_file)) else {
                 continue;
             };
             let head_path = if status == ChangeStatus::Deleted {
@@ -465,6 +465,11 @@ impl<'r> Session<'r> {
             let added = match status {
                 ChangeStatus::Added => AddedLines::All,
                 ChangeStatus::Deleted => AddedLines::Ranges(Vec::new()),
+                // Both sides are blobs: diff them as plain buffers, which needs neither the
+                // working tree's index nor its attributes.
+                ChangeStatus::Modified | ChangeStatus::Renamed if self.reads_objects() => {
+                    self.added_lines_of_blobs(old_file.id(), new_file.id(), max_bytes)
+                }
                 ChangeStatus::Modified | ChangeStatus::Renamed => added_lines(&diff, i),
             };
             changes.push(Change {
@@ -488,6 +493,20 @@ impl<'r> Session<'r> {
         let mut set = self.set.clone();
         set.changes = changes;
         Ok(set)
+    }
+
+    /// The added line ranges between two blobs. Binary or oversized files count as wholly
+    /// added.
+    fn added_lines_of_blobs(&self, old: Oid, new: Oid, max_bytes: u64) -> AddedLines {
+        let (Ok(old), Ok(new)) = (self.blob(old, max_bytes), self.blob(new, max_bytes)) else {
+            return AddedLines::All;
+        };
+        let mut opts = GitDiffOptions::new();
+        opts.context_lines(0).interhunk_lines(0);
+        match git2::Patch::from_buffers(&old, None, &new, None, Some(&mut opts)) {
+            Ok(patch) => hunk_ranges(&patch),
+            Err(_) => AddedLines::All,
+        }
     }
 
     /// Every file at the head under the scan root (relative, sorted). Reads no file.
@@ -683,6 +702,10 @@ fn added_lines(diff: &git2::Diff<'_>, idx: usize) -> AddedLines {
     let Ok(Some(patch)) = git2::Patch::from_diff(diff, idx) else {
         return AddedLines::All;
     };
+    hunk_ranges(&patch)
+}
+
+fn hunk_ranges(patch: &git2::Patch<'_>) -> AddedLines {
     if patch.delta().flags().is_binary() {
         return AddedLines::All;
     }

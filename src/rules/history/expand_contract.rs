@@ -29,7 +29,7 @@ struct At<'a> {
 }
 
 /// Identifier-ish tokens of a statement, lowercased (quoted identifiers keep their case),
-/// plus `=` and `,` as their own tokens. Strings and comments are skipped.
+/// plus `=`, `,`, `.` and parentheses as their own tokens. Strings and comments are skipped.
 fn tokens(text: &str) -> Vec<String> {
     let b = text.as_bytes();
     let mut out = Vec::new();
@@ -61,7 +61,7 @@ fn tokens(text: &str) -> Vec<String> {
             }
             out.push(text.get(start..i).unwrap_or("").to_ascii_lowercase());
         } else {
-            if c == b'=' || c == b',' || c == b'(' || c == b')' {
+            if matches!(c, b'=' | b',' | b'(' | b')' | b'.') {
                 out.push((c as char).to_string());
             }
             i += 1;
@@ -70,20 +70,33 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// Does this UPDATE assign `new` from an expression that reads `old`?
+/// Does this UPDATE assign `new` from an expression that reads the column `old`? Only the
+/// right-hand side of `new = ...` counts, and `old.` (a table or alias) is not the column.
 fn backfills(text: &str, new: &str, old: &str) -> bool {
     let t = tokens(text);
     let Some(set) = t.iter().position(|w| w == "set") else {
         return false;
     };
-    let rest = &t[set + 1..];
-    let assigns = rest.windows(2).any(|w| w[0] == new && w[1] == "=");
-    // `old` read on a right-hand side: anywhere after SET that is not itself assigned.
-    let reads = rest
-        .iter()
-        .enumerate()
-        .any(|(i, w)| w == old && rest.get(i + 1).map(String::as_str) != Some("="));
-    assigns && reads
+    let mut i = set + 1;
+    while i + 1 < t.len() {
+        if t[i] == new && t[i + 1] == "=" && (i == 0 || t[i - 1] != ".") {
+            let mut depth = 0usize;
+            for (j, w) in t.iter().enumerate().skip(i + 2) {
+                match w.as_str() {
+                    "(" => depth += 1,
+                    ")" if depth == 0 => break,
+                    ")" => depth -= 1,
+                    "," | "from" | "where" | "returning" if depth == 0 => break,
+                    _ if *w == old && t.get(j + 1).is_none_or(|n| n != "." && n != "(") => {
+                        return true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Does this statement (an INSERT ... SELECT or CREATE TABLE ... AS) read `table`?
@@ -173,9 +186,14 @@ impl Rule for ExpandContractInOneRelease {
             let mut added_cols: BTreeMap<(String, String), (usize, Span)> = BTreeMap::new();
             let mut updates: Vec<(String, usize, Span, String)> = Vec::new();
             let mut copies: Vec<(String, usize, Span, String)> = Vec::new();
-            for a in &stmts {
+            // Where each table is created (statement positions), and what renamed tables
+            // were called before.
+            let mut created_at: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            let mut renamed_from: BTreeMap<String, String> = BTreeMap::new();
+            for (k, a) in stmts.iter().enumerate() {
                 match &a.stmt.op {
                     Op::CreateTable { name, as_query, .. } => {
+                        created_at.entry(rel_key(name)).or_default().push(k);
                         created.insert(rel_key(name), (name, a.file, short(a)));
                         if *as_query {
                             copies.push((rel_key(name), a.file, short(a), text(a)));
@@ -190,13 +208,21 @@ impl Rule for ExpandContractInOneRelease {
                     }
                     Op::AlterTable { table, actions, .. } => {
                         for act in actions {
-                            if let AlterKind::AddColumn { column, .. } = &act.kind {
-                                added_cols
-                                    .entry((rel_key(table), column.name.name.clone()))
-                                    .or_insert((
-                                        a.file,
-                                        first_line(act.span, &cx.files[a.file].source.text),
-                                    ));
+                            match &act.kind {
+                                AlterKind::AddColumn { column, .. } => {
+                                    added_cols
+                                        .entry((rel_key(table), column.name.name.clone()))
+                                        .or_insert((
+                                            a.file,
+                                            first_line(act.span, &cx.files[a.file].source.text),
+                                        ));
+                                }
+                                AlterKind::RenameTable { to } => {
+                                    let from = rel_key(table);
+                                    let orig = renamed_from.get(&from).cloned().unwrap_or(from);
+                                    renamed_from.insert(rel_key(to), orig);
+                                }
+                                _ => {}
                             }
                         }
                     }
@@ -226,9 +252,18 @@ impl Rule for ExpandContractInOneRelease {
                 })
             };
 
+            // A table dropped and created again under its name (directly, or renamed away
+            // first) is rebuilt in place, not replaced: the previous release still finds it.
+            let rebuilt = |old: &str, at: usize| {
+                let orig = renamed_from.get(old).map(String::as_str).unwrap_or(old);
+                created_at
+                    .get(orig)
+                    .is_some_and(|ks| orig != old || ks.iter().any(|&k| k > at))
+            };
+
             let mut columns: BTreeMap<(String, String), AddedColumn> = BTreeMap::new();
             let mut created_so_far: BTreeSet<String> = BTreeSet::new();
-            for a in &stmts {
+            for (k, a) in stmts.iter().enumerate() {
                 let file = a.file;
                 match &a.stmt.op {
                     Op::CreateTable { name, .. } => {
@@ -236,11 +271,9 @@ impl Rule for ExpandContractInOneRelease {
                     }
                     Op::DropTable { names, .. } => {
                         for old in names {
-                            if created_so_far.contains(&rel_key(old)) {
+                            if created_so_far.contains(&rel_key(old)) || rebuilt(&rel_key(old), k) {
                                 continue;
                             }
-                            // `RENAME o TO o_old; CREATE TABLE o; INSERT INTO o SELECT FROM
-                            // o_old; DROP TABLE o_old`: the copy reads the renamed table.
                             let Some((new, create, copy)) = table_copy(old) else {
                                 continue;
                             };
@@ -336,6 +369,7 @@ impl Rule for ExpandContractInOneRelease {
                                 _ => {}
                             }
                             // NOT NULL on a column the release adds: old code does not write it.
+                            let loses_default = matches!(act.kind, AlterKind::DropDefault { .. });
                             let made_not_null = match &act.kind {
                                 AlterKind::SetNotNull { column } => columns
                                     .get_mut(&(key.clone(), column.name.clone()))
@@ -389,8 +423,13 @@ impl Rule for ExpandContractInOneRelease {
                                     FileRef::Head(file),
                                     act.span,
                                     format!(
-                                        "{} is added and made NOT NULL without a default in the same release: the previous release, still serving until the rollout ends, does not write `{col}`, so its inserts fail",
-                                        qualify(table, &col)
+                                        "{} is added {} in the same release: the previous release, still serving until the rollout ends, does not write `{col}`, so its inserts fail",
+                                        qualify(table, &col),
+                                        if loses_default {
+                                            "NOT NULL and loses its default"
+                                        } else {
+                                            "and made NOT NULL without a default"
+                                        }
                                     ),
                                     "contract in the same release",
                                 )
