@@ -445,9 +445,9 @@ pub fn scan_diff(opts: &ScanOptions, diff_opts: &DiffOptions) -> Result<ScanOutp
             .iter()
             .enumerate()
             .filter(|(_, f)| {
-                changes.at_head(&f.source.path).is_some_and(|c| {
-                    matches!(c.status, ChangeStatus::Added | ChangeStatus::Renamed)
-                })
+                changes
+                    .at_head(&f.source.path)
+                    .is_some_and(|c| c.status == ChangeStatus::Added)
             })
             .map(|(i, _)| i)
             .collect(),

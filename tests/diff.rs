@@ -585,3 +585,53 @@ fn dropping_the_default_of_a_column_the_release_adds_not_null_is_a_contract() {
     );
     assert!(history_codes(&out).is_empty(), "{:#?}", out.report.findings);
 }
+
+#[test]
+fn moving_a_large_migrations_folder_is_not_a_removal() {
+    let t = TestRepo::new();
+    let mut before = Vec::new();
+    let mut after = Vec::new();
+    for i in 1..=300 {
+        let sql = format!("CREATE TABLE t{i} (id bigint PRIMARY KEY);\n");
+        before.push((format!("db/migrations/{i:04}_t{i}.sql"), sql.clone()));
+        // Moved, and for half of them touched on the way.
+        let moved = if i % 2 == 0 {
+            format!("-- moved with the service\n{sql}")
+        } else {
+            sql
+        };
+        after.push((format!("services/api/migrations/{i:04}_t{i}.sql"), moved));
+    }
+    let as_files = |v: &Vec<(String, String)>| {
+        v.iter()
+            .map(|(p, c)| (p.clone(), c.as_bytes().to_vec()))
+            .collect::<common::Files>()
+    };
+    let base = t.commit(&as_files(&before), &[], "base");
+    let head = t.commit(&as_files(&after), &[base], "moved");
+    t.branch("main", base);
+    t.branch("moved", head);
+    let out = run(
+        t.path(),
+        DiffOptions {
+            base: Some("main".into()),
+            head: Some("moved".into()),
+            ..DiffOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        found(&out).is_empty(),
+        "{:#?}",
+        &out.report.findings[..out.report.findings.len().min(3)]
+    );
+    let d = out.report.diff.as_ref().unwrap();
+    assert!(
+        d.changed_files
+            .iter()
+            .filter(|c| c.status == forecast::diff::ChangeStatus::Renamed)
+            .count()
+            >= 150,
+        "exact renames are found however many there are"
+    );
+}

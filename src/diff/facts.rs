@@ -196,6 +196,10 @@ pub fn gather(input: &FactsInput<'_>, warnings: &mut Vec<Warning>) -> History {
             };
             let head = at_head.contains(path);
             let merge_base = at_base.contains(path);
+            // A file renamed into place is H102's business, not a new migration.
+            let added = changes
+                .at_head(path)
+                .is_some_and(|c| c.status == ChangeStatus::Added);
             entries.push(SequenceEntry {
                 identity: identity(&detected, path),
                 path: path.clone(),
@@ -204,7 +208,7 @@ pub fn gather(input: &FactsInput<'_>, warnings: &mut Vec<Warning>) -> History {
                     merge_base,
                     base_tip: at_tip.contains(path),
                     head,
-                    new: head && !merge_base,
+                    new: head && !merge_base && added,
                 },
                 tip_file: None,
             });

@@ -339,6 +339,8 @@ impl Git {
             base_tree,
             tip_tree,
             head: head_side,
+            head_blobs: Default::default(),
+            base_blobs: Default::default(),
         })
     }
 }
@@ -358,6 +360,11 @@ pub struct Session<'r> {
     /// The tree of the commit `--base` names (the branch the change merges into).
     tip_tree: Option<Tree<'r>>,
     head: HeadSide<'r>,
+    /// The blob of every file at a head commit, by path relative to the root, filled when
+    /// the head is listed: looking each path up in the tree again reads the trees again.
+    head_blobs: std::cell::RefCell<std::collections::HashMap<String, Oid>>,
+    /// The merge-base blob of every changed file, by its path there, from the diff.
+    base_blobs: std::cell::RefCell<std::collections::HashMap<String, Oid>>,
 }
 
 impl<'r> Session<'r> {
@@ -401,9 +408,19 @@ impl<'r> Session<'r> {
             }
         };
         let mut diff = diff.map_err(git_err("cannot compute the diff"))?;
-        let mut find = DiffFindOptions::new();
-        find.renames(true).for_untracked(true);
-        diff.find_similar(Some(&mut find))
+        // Exact renames first, however many (moving a whole migrations folder is common and
+        // cheap to detect), then renames with edits, within git's usual limit.
+        let mut exact = DiffFindOptions::new();
+        exact
+            .renames(true)
+            .for_untracked(true)
+            .exact_match_only(true)
+            .rename_limit(usize::MAX >> 1);
+        diff.find_similar(Some(&mut exact))
+            .map_err(git_err("cannot detect renames"))?;
+        let mut similar = DiffFindOptions::new();
+        similar.renames(true).for_untracked(true);
+        diff.find_similar(Some(&mut similar))
             .map_err(git_err("cannot detect renames"))?;
 
         let mut changes = Vec::new();
@@ -446,6 +463,12 @@ impl<'r> Session<'r> {
                 continue;
             };
             let mut status = status;
+            if old_is_file
+                && !old_file.id().is_zero()
+                && let Some(old_rel) = self.git.to_rel_listing(&old_path)
+            {
+                self.base_blobs.borrow_mut().insert(old_rel, old_file.id());
+            }
             let old_rel = if status == ChangeStatus::Renamed {
                 match self.git.to_rel(&old_path) {
                     // Renamed from outside the scan root: new as far as the root goes.
@@ -472,11 +495,17 @@ impl<'r> Session<'r> {
                 }
                 ChangeStatus::Modified | ChangeStatus::Renamed => added_lines(&diff, i),
             };
+            let edited = match status {
+                ChangeStatus::Renamed if !new_file.id().is_zero() => old_file.id() != new_file.id(),
+                ChangeStatus::Renamed => added != AddedLines::Ranges(Vec::new()),
+                _ => true,
+            };
             changes.push(Change {
                 path: rel,
                 old_path: old_rel,
                 status,
                 added,
+                edited,
             });
         }
         changes.sort_by(|a, b| a.path.cmp(&b.path).then(a.status.cmp(&b.status)));
@@ -514,7 +543,9 @@ impl<'r> Session<'r> {
         let mut out = BTreeSet::new();
         match &self.head {
             HeadSide::Commit(tree) => {
-                self.walk_tree(tree, &self.git.prefix, usize::MAX, &mut |p| {
+                let mut blobs = self.head_blobs.borrow_mut();
+                self.walk_tree(tree, &self.git.prefix, usize::MAX, &mut |p, id| {
+                    blobs.insert(p.clone(), id);
                     out.insert(p);
                 })?;
             }
@@ -567,7 +598,7 @@ impl<'r> Session<'r> {
         tree: &Tree<'_>,
         folder: &str,
         depth: usize,
-        f: &mut dyn FnMut(String),
+        f: &mut dyn FnMut(String, Oid),
     ) -> Result<(), DiffError> {
         let sub;
         let start = if folder.is_empty() {
@@ -604,7 +635,7 @@ impl<'r> Session<'r> {
                 let name = String::from_utf8_lossy(entry.name_bytes());
                 let repo_path = join(folder, &format!("{dir}{name}"));
                 if let Some(rel) = self.git.to_rel_listing(&repo_path) {
-                    f(rel);
+                    f(rel, entry.id());
                 }
                 TreeWalkResult::Ok
             })
@@ -652,7 +683,13 @@ impl<'r> Session<'r> {
     pub fn read_head(&self, rel: &str, max_bytes: u64) -> Option<Result<Vec<u8>, String>> {
         match &self.head {
             HeadSide::Worktree => None,
-            HeadSide::Commit(tree) => self.blob_in_tree(tree, rel, max_bytes),
+            HeadSide::Commit(tree) => {
+                let known = self.head_blobs.borrow().get(rel).copied();
+                match known {
+                    Some(id) => Some(self.blob(id, max_bytes)),
+                    None => self.blob_in_tree(tree, rel, max_bytes),
+                }
+            }
             HeadSide::Index(index) => {
                 let repo_path = join(&self.git.prefix, rel);
                 let e = index.get_path(Path::new(&repo_path), 0)?;
@@ -666,7 +703,12 @@ impl<'r> Session<'r> {
 
     /// A file as it was at the merge base.
     pub fn read_base(&self, rel: &str, max_bytes: u64) -> Option<Result<Vec<u8>, String>> {
-        self.blob_in_tree(self.base_tree.as_ref()?, rel, max_bytes)
+        let tree = self.base_tree.as_ref()?;
+        let known = self.base_blobs.borrow().get(rel).copied();
+        match known {
+            Some(id) => Some(self.blob(id, max_bytes)),
+            None => self.blob_in_tree(tree, rel, max_bytes),
+        }
     }
 
     /// A file as it is on the branch `--base` names.
@@ -684,11 +726,11 @@ impl<'r> Session<'r> {
         let repo_folder = join(&self.git.prefix, folder);
         let mut at_base = Vec::new();
         if let Some(t) = &self.base_tree {
-            self.walk_tree(t, &repo_folder, depth, &mut |p| at_base.push(p))?;
+            self.walk_tree(t, &repo_folder, depth, &mut |p, _| at_base.push(p))?;
         }
         let mut at_tip = Vec::new();
         if let Some(t) = &self.tip_tree {
-            self.walk_tree(t, &repo_folder, depth, &mut |p| at_tip.push(p))?;
+            self.walk_tree(t, &repo_folder, depth, &mut |p, _| at_tip.push(p))?;
         }
         at_base.sort();
         at_tip.sort();

@@ -99,6 +99,8 @@ pub struct Change {
     pub status: ChangeStatus,
     /// Empty for a deleted file.
     pub added: AddedLines,
+    /// The contents changed: false only for a rename that kept them.
+    pub edited: bool,
 }
 
 impl Change {
@@ -145,11 +147,12 @@ impl ChangeSet {
             .filter(|c| c.at_head())
     }
 
-    /// Did the change touch `path` (at the head, or as a deleted or renamed-away file)?
+    /// Did the change alter what `path` holds (at the head, or as a deleted file)? A rename
+    /// that kept the contents does not.
     pub fn touches_path(&self, path: &str) -> bool {
         self.changes
             .iter()
-            .any(|c| c.path == path || c.old_path.as_deref() == Some(path))
+            .any(|c| c.edited && (c.path == path || c.old_path.as_deref() == Some(path)))
     }
 
     /// Was a finding introduced by the change? Its primary span touches an added line, or,

@@ -29,7 +29,7 @@ pub struct Presence {
     /// On the branch `--base` names (what this change merges into).
     pub base_tip: bool,
     pub head: bool,
-    /// Its path at the head did not exist at the merge base: the change adds it.
+    /// The change adds it (a file renamed into place is not new).
     pub new: bool,
 }
 

@@ -115,8 +115,13 @@ impl Rule for EditedMigration {
                     (
                         span,
                         format!(
-                            "{what} existed on {} and its up migration was edited: {}",
+                            "{what} existed on {} and {} was edited: {}",
                             cx.base(),
+                            if changeset.is_empty() {
+                                "its up migration".to_string()
+                            } else {
+                                format!("its changeset `{changeset}`")
+                            },
                             consequence(framework, &version, changeset)
                         ),
                         "edited after it was applied",

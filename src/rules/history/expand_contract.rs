@@ -70,10 +70,36 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// Does this UPDATE assign `new` from an expression that reads the column `old`? Only the
-/// right-hand side of `new = ...` counts, and `old.` (a table or alias) is not the column.
+/// The UPDATE's target table and its alias, as a qualifier may name them.
+fn update_target(t: &[String]) -> Vec<&str> {
+    let Some(u) = t.iter().position(|w| w == "update") else {
+        return Vec::new();
+    };
+    let mut i = u + 1;
+    if t.get(i).is_some_and(|w| w == "only") {
+        i += 1;
+    }
+    // `schema . table`
+    while t.get(i + 1).is_some_and(|w| w == ".") {
+        i += 2;
+    }
+    let mut out: Vec<&str> = t.get(i).map(String::as_str).into_iter().collect();
+    i += 1;
+    if t.get(i).is_some_and(|w| w == "as") {
+        i += 1;
+    }
+    if let Some(alias) = t.get(i).filter(|w| *w != "set") {
+        out.push(alias);
+    }
+    out
+}
+
+/// Does this UPDATE assign `new` from an expression that reads the column `old` of the
+/// updated table? Only the right-hand side of `new = ...` counts; `old.x` (a table or alias
+/// named like the column) and `other.old` (another table's column) do not.
 fn backfills(text: &str, new: &str, old: &str) -> bool {
     let t = tokens(text);
+    let target = update_target(&t);
     let Some(set) = t.iter().position(|w| w == "set") else {
         return false;
     };
@@ -88,7 +114,10 @@ fn backfills(text: &str, new: &str, old: &str) -> bool {
                     ")" => depth -= 1,
                     "," | "from" | "where" | "returning" if depth == 0 => break,
                     _ if *w == old && t.get(j + 1).is_none_or(|n| n != "." && n != "(") => {
-                        return true;
+                        let qualifier = (t[j - 1] == ".").then(|| t[j - 2].as_str());
+                        if qualifier.is_none_or(|q| target.contains(&q)) {
+                            return true;
+                        }
                     }
                     _ => {}
                 }

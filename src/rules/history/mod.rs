@@ -267,9 +267,13 @@ pub(crate) fn runner_identity(m: &MigrationFile, path: &str) -> (&'static str, S
 /// How messages name a migration: ``migration `20240101120000_add_email.sql` `` (the folder
 /// name for one-folder-per-migration layouts).
 pub(crate) fn described(m: &MigrationFile, path: &str) -> String {
-    let name = match m.framework {
+    format!("migration `{}`", display_name(m, path))
+}
+
+/// A migration's name: its file name, or its folder's for one-folder-per-migration layouts.
+pub(crate) fn display_name<'a>(m: &'a MigrationFile, path: &'a str) -> &'a str {
+    match m.framework {
         Framework::Diesel | Framework::Prisma => m.unit.rsplit('/').next().unwrap_or(&m.unit),
         _ => path.rsplit('/').next().unwrap_or(path),
-    };
-    format!("migration `{name}`")
+    }
 }

@@ -6,7 +6,10 @@ use crate::classify::{Direction, Framework, RepoIndex};
 use crate::diff::ChangeStatus;
 use crate::rules::Rule;
 
-use super::{FileRef, HistoryCtx, HistoryDraft, described, file_anchor, runner_identity};
+use super::{
+    FileRef, HistoryCtx, HistoryDraft, described, display_name, file_anchor, runner_identity,
+};
+use crate::model::migrations::ParsedFile;
 
 pub struct RemovedMigration;
 
@@ -36,6 +39,58 @@ impl Rule for RemovedMigration {
             .filter(|s| s.entries.iter().any(|e| e.presence.head && !e.presence.new))
             .map(|s| s.folder.as_str())
             .collect();
+        // A rename: report it when the runner sees a different migration, or when the file
+        // left a folder whose other migrations stay.
+        let renamed = |base: &ParsedFile, old: &str, head_ref: FileRef| -> Option<HistoryDraft> {
+            let head = cx.parsed(head_ref)?;
+            let what = described(&base.detected, &base.source.path);
+            let (what_id, before) = runner_identity(&base.detected, old);
+            let (_, after) = runner_identity(&head.detected, &head.source.path);
+            let old_dir = sequence_dir(old, &repo);
+            let new_dir = sequence_dir(&head.source.path, &repo);
+            let message = if before != after {
+                format!(
+                    "{what} existed on {} and was renamed to `{}`: {} identifies a migration by {what_id}, which changes from `{before}` to `{after}`, so databases that applied it see an applied migration missing and a new one to run again",
+                    cx.base(),
+                    super::display_name(&head.detected, &head.source.path),
+                    base.detected.framework.name()
+                )
+            } else if old_dir != new_dir && live_folders.contains(old_dir.as_str()) {
+                format!(
+                    "{what} existed on {} and was moved out of `{old_dir}/`, whose other migrations stay: its runner no longer sees a migration that databases have applied, and fresh databases never run it",
+                    cx.base()
+                )
+            } else {
+                return None;
+            };
+            Some(
+                cx.draft(
+                    "H102",
+                    head_ref,
+                    file_anchor(head, cx.config),
+                    message,
+                    format!("renamed from `{old}`"),
+                )
+                .var("restore", old.to_string())
+                .safe(format!(
+                    "move `{}` back to `{old}`; add new migrations instead of renaming applied ones",
+                    head.source.path
+                )),
+            )
+        };
+        // Files the change adds, by name: a deletion git did not pair with its new place
+        // (too many renames with edits) is still a rename.
+        let added_by_name: std::collections::BTreeMap<&str, usize> = cx
+            .history
+            .sequences
+            .iter()
+            .flat_map(|s| s.entries.iter())
+            .filter(|e| e.presence.new)
+            .filter_map(|e| {
+                let i = cx.files.iter().position(|f| f.source.path == e.path)?;
+                Some((display_name(&e.detected, &e.path), i))
+            })
+            .collect();
         for cm in &cx.history.changed {
             let Some(b) = cm.base else {
                 continue;
@@ -46,9 +101,15 @@ impl Rule for RemovedMigration {
             if base.detected.direction == Direction::Down {
                 continue;
             }
-            let what = described(&base.detected, &base.source.path);
             match cm.status {
                 ChangeStatus::Deleted => {
+                    if let Some(&i) =
+                        added_by_name.get(display_name(&base.detected, &base.source.path))
+                    {
+                        out.extend(renamed(base, &base.source.path, FileRef::Head(i)));
+                        continue;
+                    }
+                    let what = described(&base.detected, &base.source.path);
                     let version = super::version_label(&base.detected, &base.source.path);
                     out.push(
                         cx.draft(
@@ -74,43 +135,8 @@ impl Rule for RemovedMigration {
                     let Some(h) = cm.head else {
                         continue;
                     };
-                    let Some(head) = cx.parsed(FileRef::HistoryHead(h)) else {
-                        continue;
-                    };
                     let old = cm.old_path.as_deref().unwrap_or(&base.source.path);
-                    let (what_id, before) = runner_identity(&base.detected, old);
-                    let (_, after) = runner_identity(&head.detected, &head.source.path);
-                    let old_dir = sequence_dir(old, &repo);
-                    let new_dir = sequence_dir(&head.source.path, &repo);
-                    let message = if before != after {
-                        format!(
-                            "{what} existed on {} and was renamed to `{}`: {} identifies a migration by {what_id}, which changes from `{before}` to `{after}`, so databases that applied it see an applied migration missing and a new one to run again",
-                            cx.base(),
-                            head.source.file_name(),
-                            base.detected.framework.name()
-                        )
-                    } else if old_dir != new_dir && live_folders.contains(old_dir.as_str()) {
-                        format!(
-                            "{what} existed on {} and was moved out of `{old_dir}/`, whose other migrations stay: its runner no longer sees a migration that databases have applied, and fresh databases never run it",
-                            cx.base()
-                        )
-                    } else {
-                        continue;
-                    };
-                    out.push(
-                        cx.draft(
-                            "H102",
-                            FileRef::HistoryHead(h),
-                            file_anchor(head, cx.config),
-                            message,
-                            format!("renamed from `{old}`"),
-                        )
-                        .var("restore", old.to_string())
-                        .safe(format!(
-                            "move `{}` back to `{old}`; add new migrations instead of renaming applied ones",
-                            head.source.path
-                        )),
-                    );
+                    out.extend(renamed(base, old, FileRef::HistoryHead(h)));
                 }
                 ChangeStatus::Added | ChangeStatus::Modified => {}
             }
