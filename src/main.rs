@@ -206,7 +206,30 @@ fn print_rules(format: ListFormat) {
     }
 }
 
+fn diff_options(args: &ScanArgs) -> Option<forecast::diff::DiffOptions> {
+    (args.base.is_some() || args.staged).then(|| forecast::diff::DiffOptions {
+        base: args.base.clone(),
+        head: args.head.clone(),
+        staged: args.staged,
+        all: args.all,
+    })
+}
+
 fn load_config(args: &ScanArgs) -> anyhow::Result<Config> {
+    // With `--head` every file comes from the head commit, the configuration too.
+    if args.config.is_none()
+        && args.head.is_some()
+        && let Some(diff) = diff_options(args)
+    {
+        return match forecast::diff::git::config_at_head(
+            &args.path,
+            &diff,
+            forecast::config::FILE_NAME,
+        )? {
+            Some((label, text)) => Ok(Config::parse(&text, Path::new(&label))?),
+            None => Ok(Config::default()),
+        };
+    }
     let path = match &args.config {
         Some(p) => Some(p.clone()),
         None => Config::discover(&args.path),
@@ -247,18 +270,9 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         root: args.path.clone(),
         config,
     };
-    let out = if args.base.is_some() || args.staged {
-        forecast::scan_diff(
-            &opts,
-            &forecast::diff::DiffOptions {
-                base: args.base.clone(),
-                head: args.head.clone(),
-                staged: args.staged,
-                all: args.all,
-            },
-        )?
-    } else {
-        forecast::scan(&opts)?
+    let out = match diff_options(&args) {
+        Some(diff) => forecast::scan_diff(&opts, &diff)?,
+        None => forecast::scan(&opts)?,
     };
     let report = &out.report;
     let rendered = match args.format {

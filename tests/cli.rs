@@ -232,7 +232,7 @@ fn diff_mode_fails_only_on_what_the_change_introduces() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "1 new finding (1 high) in 1 changed file (1 pre-existing not shown)",
+            "1 new finding in 1 changed file (1 pre-existing not shown): 1 high",
         ))
         .stdout(predicate::str::contains("migrations/0002_index.sql").not());
     let out = forecast()
@@ -319,4 +319,45 @@ fn staged_mode_works_before_the_first_commit() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("no commits yet"));
+}
+
+#[test]
+fn head_mode_reads_the_configuration_from_the_head_commit() {
+    let t = repo_with_old_finding();
+    let main = t.repo.refname_to_id("refs/heads/main").unwrap();
+    let index = "CREATE INDEX orders_email ON orders (email);\n";
+    let with_config = |config: &str| {
+        common::files(&[
+            (
+                "migrations/0001_init.sql",
+                "CREATE TABLE orders (id bigint PRIMARY KEY, email text);\n",
+            ),
+            (
+                "migrations/0002_index.sql",
+                "CREATE INDEX orders_id ON orders (id);\n",
+            ),
+            ("migrations/0003_email.sql", index),
+            ("forecast.toml", config),
+        ])
+    };
+    let quiet = t.commit(
+        &with_config("[rules]\nignore = [\"M101\"]\n"),
+        &[main],
+        "quiet",
+    );
+    t.branch("quiet", quiet);
+    forecast()
+        .current_dir(t.path())
+        .args(["--base", "main", "--head", "quiet"])
+        .assert()
+        .code(0);
+    let broken = t.commit(&with_config("[rules]\nignroe = []\n"), &[main], "broken");
+    t.branch("broken", broken);
+    forecast()
+        .current_dir(t.path())
+        .args(["--base", "main", "--head", "broken"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken:forecast.toml"))
+        .stderr(predicate::str::contains("ignroe"));
 }

@@ -261,7 +261,7 @@ fn pre_existing_findings_are_left_out_and_shown_marked_with_all() {
     assert!(text.contains("[new M101 blocking-index-build]"), "{text}");
     assert!(
         text.contains(
-            "1 new finding (1 high) in 1 changed file (1 pre-existing shown, not counted)"
+            "1 new finding in 1 changed file (1 pre-existing shown, not counted): 1 high"
         ),
         "{text}"
     );

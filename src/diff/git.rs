@@ -345,6 +345,28 @@ impl Git {
     }
 }
 
+/// The configuration file as the head commit has it (`--head`: every file comes from git):
+/// `(where, text)`, `where` naming the revision and the path, for messages.
+pub fn config_at_head(
+    root: &Path,
+    opts: &DiffOptions,
+    name: &str,
+) -> Result<Option<(String, String)>, DiffError> {
+    let git = Git::open(root)?;
+    let session = git.resolve(opts)?;
+    let Some((path, read)) = session.find_upwards_in_head(name) else {
+        return Ok(None);
+    };
+    let label = format!("{}:{path}", session.set.head_label);
+    match read {
+        Ok(bytes) => Ok(Some((label, String::from_utf8_lossy(&bytes).into_owned()))),
+        Err(message) => Err(DiffError::Git {
+            context: format!("cannot read `{label}`"),
+            message,
+        }),
+    }
+}
+
 enum HeadSide<'r> {
     Worktree,
     Index(git2::Index),
@@ -698,6 +720,31 @@ impl<'r> Session<'r> {
                 }
                 Some(self.blob(e.id, max_bytes))
             }
+        }
+    }
+
+    /// `name` in the head commit, in the scan root's folder or the nearest one above it:
+    /// `(repository path, contents)`. `None` when the head is not a commit or has no such
+    /// file.
+    pub fn find_upwards_in_head(&self, name: &str) -> Option<(String, Result<Vec<u8>, String>)> {
+        let HeadSide::Commit(tree) = &self.head else {
+            return None;
+        };
+        let mut dir = self.git.prefix.clone();
+        loop {
+            let candidate = join(&dir, name);
+            if let Ok(entry) = tree.get_path(Path::new(&candidate))
+                && is_file_mode(entry.filemode() as u32)
+            {
+                return Some((candidate, self.blob(entry.id(), 1024 * 1024)));
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = match dir.rfind('/') {
+                Some(i) => dir[..i].to_string(),
+                None => String::new(),
+            };
         }
     }
 

@@ -225,7 +225,7 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
         p.bold(&format!("{:.1}/100", fc.score)),
         p.paint(fc.band.as_str(), band_color)
     );
-    let counts: Vec<String> = Severity::ALL
+    let severities: Vec<String> = Severity::ALL
         .iter()
         .rev()
         .filter_map(|s| {
@@ -236,10 +236,10 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
                 .map(|n| format!("{n} {s}"))
         })
         .collect();
-    let counts = if counts.is_empty() {
+    let counts = if severities.is_empty() {
         String::new()
     } else {
-        format!(" ({})", counts.join(", "))
+        format!(" ({})", severities.join(", "))
     };
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let files = report.summary.files_scanned;
@@ -259,7 +259,7 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
             let changed = d.changed_files.len();
             let _ = writeln!(
                 out,
-                "  {} new finding{}{counts} in {changed} changed file{} ({} pre-existing {})",
+                "  {} new finding{} in {changed} changed file{} ({} pre-existing {}){}",
                 d.new_findings,
                 plural(d.new_findings),
                 plural(changed),
@@ -268,6 +268,11 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
                     "shown, not counted"
                 } else {
                     "not shown"
+                },
+                if severities.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", severities.join(", "))
                 },
             );
             let merge_base = match &d.merge_base {
