@@ -635,3 +635,48 @@ fn moving_a_large_migrations_folder_is_not_a_removal() {
         "exact renames are found however many there are"
     );
 }
+
+#[test]
+fn moving_one_migration_out_of_its_folder_removes_it_from_the_runner() {
+    let t = TestRepo::new();
+    let init = "CREATE TABLE t1 (id bigint PRIMARY KEY);\n";
+    let second = "CREATE TABLE t2 (id bigint PRIMARY KEY);\n";
+    let base = t.commit(
+        &files(&[
+            ("db/migrations/0001_t1.sql", init),
+            ("db/migrations/0002_t2.sql", second),
+        ]),
+        &[],
+        "base",
+    );
+    let head = t.commit(
+        &files(&[
+            ("db/migrations/0001_t1.sql", init),
+            ("db/migrations/archive/0002_t2.sql", second),
+        ]),
+        &[base],
+        "archive",
+    );
+    t.branch("main", base);
+    t.branch("archive", head);
+    let out = run(
+        t.path(),
+        DiffOptions {
+            base: Some("main".into()),
+            head: Some("archive".into()),
+            ..DiffOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        found(&out),
+        BTreeSet::from([f("db/migrations/archive/0002_t2.sql", 1, "H102")])
+    );
+    assert!(
+        out.report.findings[0]
+            .message
+            .contains("was moved out of `db/migrations/`"),
+        "{}",
+        out.report.findings[0].message
+    );
+}

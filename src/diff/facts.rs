@@ -156,6 +156,8 @@ pub fn gather(input: &FactsInput<'_>, warnings: &mut Vec<Warning>) -> History {
             base,
             head,
             added: c.added.clone(),
+            base_sequence: base_path.map(|p| sequence_dir(p, repo)),
+            head_sequence: c.at_head().then(|| sequence_dir(&c.path, repo)),
         });
     }
 

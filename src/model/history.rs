@@ -20,6 +20,10 @@ pub struct ChangedMigration {
     /// [`History::head_files`]).
     pub head: Option<usize>,
     pub added: AddedLines,
+    /// The sequence folder the file belongs to at the merge base and at the head (see
+    /// [`crate::classify::migration::sequence_dir`]).
+    pub base_sequence: Option<String>,
+    pub head_sequence: Option<String>,
 }
 
 /// Where a migration of a sequence is present.

@@ -32,6 +32,24 @@ fn consequence(framework: Framework, version: &str, changeset: &str) -> String {
     }
 }
 
+/// A Liquibase changeset marked to run again when it changes (`runOnChange:true`) or on
+/// every update (`runAlways:true`): editing it is how it is meant to be used.
+fn reruns(file: &crate::model::migrations::ParsedFile, id: &str) -> bool {
+    file.sql.comments.iter().any(|c| {
+        let body: String = c
+            .text
+            .trim_start_matches('-')
+            .chars()
+            .filter(|ch| !ch.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let words: Vec<&str> = c.text.trim_start_matches('-').split_whitespace().collect();
+        body.starts_with("changeset")
+            && words.get(1) == Some(&id)
+            && (body.contains("runonchange:true") || body.contains("runalways:true"))
+    })
+}
+
 /// Runners that checksum the exact text, so an edit to comments or whitespace fails too.
 fn checksums_text(framework: Framework) -> bool {
     matches!(
@@ -100,6 +118,9 @@ impl Rule for EditedMigration {
                 let bs = part_statements(base, bup);
                 let version = version_label(&head.detected, &head.source.path);
                 let changeset = hm.unit.rsplit_once('#').map(|(_, id)| id).unwrap_or("");
+                if framework == Framework::Liquibase && reruns(head, changeset) {
+                    continue;
+                }
                 let what = described(&head.detected, &head.source.path);
                 let (span, message, label) = if hs.iter().map(|s| &s.0).ne(bs.iter().map(|s| &s.0))
                 {

@@ -1,8 +1,7 @@
 //! H102: a migration that existed at the base was deleted, or renamed so its runner no longer
 //! recognises it.
 
-use crate::classify::migration::sequence_dir;
-use crate::classify::{Direction, Framework, RepoIndex};
+use crate::classify::{Direction, Framework};
 use crate::diff::ChangeStatus;
 use crate::rules::Rule;
 
@@ -31,7 +30,6 @@ impl Rule for RemovedMigration {
     fn check_history(&self, cx: &HistoryCtx<'_>, out: &mut Vec<HistoryDraft>) {
         // Sequence folders that still hold migrations at the head: moving a migration out of
         // one removes it from its runner, moving a whole folder does not.
-        let repo = RepoIndex::default();
         let live_folders: std::collections::BTreeSet<&str> = cx
             .history
             .sequences
@@ -39,15 +37,34 @@ impl Rule for RemovedMigration {
             .filter(|s| s.entries.iter().any(|e| e.presence.head && !e.presence.new))
             .map(|s| s.folder.as_str())
             .collect();
+        // The sequence folder of a head path, as facts computed it.
+        let sequence_of = |path: &str| -> String {
+            cx.history
+                .changed
+                .iter()
+                .find(|c| c.path == path)
+                .and_then(|c| c.head_sequence.clone())
+                .or_else(|| {
+                    cx.history
+                        .sequences
+                        .iter()
+                        .find(|s| s.entries.iter().any(|e| e.path == path))
+                        .map(|s| s.folder.clone())
+                })
+                .unwrap_or_else(|| crate::classify::parent_dir(path).to_string())
+        };
         // A rename: report it when the runner sees a different migration, or when the file
         // left a folder whose other migrations stay.
-        let renamed = |base: &ParsedFile, old: &str, head_ref: FileRef| -> Option<HistoryDraft> {
+        let renamed = |base: &ParsedFile,
+                       old: &str,
+                       old_dir: &str,
+                       head_ref: FileRef|
+         -> Option<HistoryDraft> {
             let head = cx.parsed(head_ref)?;
             let what = described(&base.detected, &base.source.path);
             let (what_id, before) = runner_identity(&base.detected, old);
             let (_, after) = runner_identity(&head.detected, &head.source.path);
-            let old_dir = sequence_dir(old, &repo);
-            let new_dir = sequence_dir(&head.source.path, &repo);
+            let new_dir = sequence_of(&head.source.path);
             let message = if before != after {
                 format!(
                     "{what} existed on {} and was renamed to `{}`: {} identifies a migration by {what_id}, which changes from `{before}` to `{after}`, so databases that applied it see an applied migration missing and a new one to run again",
@@ -55,7 +72,7 @@ impl Rule for RemovedMigration {
                     super::display_name(&head.detected, &head.source.path),
                     base.detected.framework.name()
                 )
-            } else if old_dir != new_dir && live_folders.contains(old_dir.as_str()) {
+            } else if old_dir != new_dir && live_folders.contains(old_dir) {
                 format!(
                     "{what} existed on {} and was moved out of `{old_dir}/`, whose other migrations stay: its runner no longer sees a migration that databases have applied, and fresh databases never run it",
                     cx.base()
@@ -106,7 +123,8 @@ impl Rule for RemovedMigration {
                     if let Some(&i) =
                         added_by_name.get(display_name(&base.detected, &base.source.path))
                     {
-                        out.extend(renamed(base, &base.source.path, FileRef::Head(i)));
+                        let old_dir = cm.base_sequence.as_deref().unwrap_or("");
+                        out.extend(renamed(base, &base.source.path, old_dir, FileRef::Head(i)));
                         continue;
                     }
                     let what = described(&base.detected, &base.source.path);
@@ -136,7 +154,8 @@ impl Rule for RemovedMigration {
                         continue;
                     };
                     let old = cm.old_path.as_deref().unwrap_or(&base.source.path);
-                    out.extend(renamed(base, old, FileRef::HistoryHead(h)));
+                    let old_dir = cm.base_sequence.as_deref().unwrap_or("");
+                    out.extend(renamed(base, old, old_dir, FileRef::HistoryHead(h)));
                 }
                 ChangeStatus::Added | ChangeStatus::Modified => {}
             }
