@@ -31,6 +31,7 @@ pub const FAMILY_SOURCES: &[(&str, &str)] = &[
         include_str!("../rules/dockerfile.toml"),
     ),
     ("rules/env.toml", include_str!("../rules/env.toml")),
+    ("rules/history.toml", include_str!("../rules/history.toml")),
 ];
 
 /// Where a rule's generated page can be read online: the `docs/rules/` folder of the

@@ -70,10 +70,45 @@ fn migration_name(unit: &str) -> &str {
     rest.trim_start_matches(['_', '-', '.'])
 }
 
+/// The migrations a change adds (diff mode). None of them has run yet, so a table one of
+/// them creates is empty for all that follow: they share one [`NewObjects`], in deploy order.
+#[derive(Debug, Clone, Default)]
+pub struct Release {
+    /// Indexes of the parsed files the change adds.
+    pub new_files: std::collections::BTreeSet<usize>,
+}
+
+impl Release {
+    /// Is `m` one of the migrations the change adds?
+    pub fn contains(&self, m: &Migration) -> bool {
+        m.up.as_ref()
+            .or(m.down.as_ref())
+            .is_some_and(|p| self.new_files.contains(&p.file))
+    }
+
+    /// Per timeline, the indexes of the migrations the change adds, in deploy order; empty
+    /// for timelines whose dialect is not analysed.
+    pub fn per_timeline(&self, timelines: &[Timeline]) -> Vec<Vec<usize>> {
+        timelines
+            .iter()
+            .map(|t| {
+                let analysed = analysed_dialect(t.migrations.first().and_then(|m| m.dialect));
+                t.migrations
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| analysed && self.contains(m))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
 struct Replay<'a> {
     files: &'a [ParsedFile],
     config: &'a Config,
     rules: &'a [&'static dyn Rule],
+    release: &'a Release,
 }
 
 fn tx_states(part: &Part, stmts: &[&Statement]) -> Vec<TxState> {
@@ -221,13 +256,18 @@ impl<'a> Replay<'a> {
         let mut schema = Schema::default();
         let mut drafts = Vec::new();
         let mut undo = Vec::new();
+        let mut release_new = NewObjects::default();
         for (mi, m) in timeline.migrations.iter().enumerate() {
             let mut part_drafts = Vec::new();
             let mut up_inverses = Vec::new();
             if let Some(up) = &m.up {
-                let mut new = NewObjects::default();
-                up_inverses =
-                    self.part(m, up, PartKind::Up, &mut schema, &mut new, &mut part_drafts);
+                let mut own = NewObjects::default();
+                let new = if self.release.contains(m) {
+                    &mut release_new
+                } else {
+                    &mut own
+                };
+                up_inverses = self.part(m, up, PartKind::Up, &mut schema, new, &mut part_drafts);
             }
             if let Some(down) = &m.down {
                 // The down runs against the schema the up left; it does not change the
@@ -310,6 +350,16 @@ impl<'a> Replay<'a> {
 
 /// Run every enabled rule over every analysed timeline.
 pub fn check(files: &[ParsedFile], timelines: &[Timeline], config: &Config) -> Checked {
+    check_release(files, timelines, config, &Release::default())
+}
+
+/// [`check`], for a change that adds the migrations in `release` (diff mode).
+pub fn check_release(
+    files: &[ParsedFile],
+    timelines: &[Timeline],
+    config: &Config,
+    release: &Release,
+) -> Checked {
     let catalogue = Catalogue::embedded();
     let rules: Vec<&'static dyn Rule> = crate::rules::registry()
         .into_iter()
@@ -319,6 +369,7 @@ pub fn check(files: &[ParsedFile], timelines: &[Timeline], config: &Config) -> C
         files,
         config,
         rules: &rules,
+        release,
     };
     let mut checked = Checked::default();
     let analysed: Vec<&Timeline> = timelines
@@ -537,6 +588,7 @@ pub fn make_finding(p: FindingParts<'_>, config: &Config) -> Finding {
         weight: meta.weight,
         multiplier: p.multiplier,
         multiplier_reasons: p.multiplier_reasons,
+        introduced: None,
     }
 }
 
@@ -594,4 +646,67 @@ fn rollback_of(inv: &Inverse, kind: PartKind) -> Rollback {
             irreversible: false,
         },
     }
+}
+
+/// Run the history rules (family H) over a diff-mode run's facts. Every finding they make
+/// is introduced by the change.
+pub fn check_history(cx: &crate::rules::history::HistoryCtx<'_>) -> Vec<Finding> {
+    let catalogue = Catalogue::embedded();
+    let mut out = Vec::new();
+    for rule in crate::rules::registry()
+        .into_iter()
+        .filter(|r| cx.config.rule_enabled(r.code()))
+    {
+        let mut drafts = Vec::new();
+        rule.check_history(cx, &mut drafts);
+        out.extend(
+            drafts
+                .into_iter()
+                .filter_map(|d| history_finding(cx, d, catalogue)),
+        );
+    }
+    out
+}
+
+fn history_finding(
+    cx: &crate::rules::history::HistoryCtx<'_>,
+    d: crate::rules::history::HistoryDraft,
+    catalogue: &Catalogue,
+) -> Option<Finding> {
+    let meta = catalogue.get(d.code)?;
+    let source = cx.source(d.file)?;
+    let related = d
+        .related
+        .iter()
+        .filter_map(|(r, span, label)| cx.source(*r).map(|s| (s, *span, label.clone())))
+        .collect();
+    let mut vars = d.vars;
+    vars.entry("path").or_insert_with(|| source.path.clone());
+    let step = fill(
+        meta.rollback.trim().split("\n\n").next().unwrap_or(""),
+        &vars,
+    )
+    .split_whitespace()
+    .collect::<Vec<_>>()
+    .join(" ");
+    Some(make_finding(
+        FindingParts {
+            meta,
+            source,
+            span: d.span,
+            message: d.message,
+            label: d.label,
+            related,
+            safe_alternative: d.safe_alternative,
+            rollback: Rollback {
+                steps: vec![step],
+                irreversible: false,
+            },
+            vars,
+            multiplier: 1.0,
+            multiplier_reasons: Vec::new(),
+            migration: d.migration,
+        },
+        cx.config,
+    ))
 }

@@ -341,6 +341,16 @@ pub fn example_for(root: &std::path::Path, code: &str) -> Option<Vec<ExampleFile
                 }]
             });
         }
+        if p.is_dir() && p.join("head").is_dir() {
+            if let Some(text) = history_example(&p) {
+                return Some(vec![ExampleFile {
+                    path: None,
+                    lang: "sql",
+                    text,
+                }]);
+            }
+            continue;
+        }
         if p.is_dir() {
             let mut inner: Vec<_> = walk_files(&p);
             inner.sort();
@@ -405,4 +415,58 @@ pub fn generate(catalogue: &Catalogue, repo_root: &std::path::Path) -> Vec<(Stri
         out.push((format!("{}.md", r.code), rule_page(r, ex.as_deref())));
     }
     out
+}
+
+/// A history fixture (`base/`, `head/`, optional `main/` trees) shown as what changed: each
+/// up migration that differs, as it is on each side.
+fn history_example(case: &std::path::Path) -> Option<String> {
+    use std::collections::BTreeMap;
+    let tree = |side: &str| -> BTreeMap<String, String> {
+        let dir = case.join(side);
+        walk_sql(&dir)
+            .into_iter()
+            .filter(|p| !p.to_string_lossy().ends_with("down.sql"))
+            .filter_map(|p| {
+                let rel = p
+                    .strip_prefix(&dir)
+                    .ok()?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                Some((rel, std::fs::read_to_string(&p).ok()?))
+            })
+            .collect()
+    };
+    let (base, head, main) = (tree("base"), tree("head"), tree("main"));
+    let mut paths: Vec<&String> = base.keys().chain(head.keys()).chain(main.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    let mut out = String::new();
+    for path in paths {
+        let (b, h) = (base.get(path), head.get(path));
+        if let Some(m) = main.get(path).filter(|m| Some(*m) != b) {
+            out.push_str(&format!(
+                "-- {path}, added on the base branch since the fork:\n{m}\n"
+            ));
+        }
+        if b == h {
+            continue;
+        }
+        match (b, h) {
+            (Some(b), Some(h)) => out.push_str(&format!(
+                "-- {path}, at the base:\n{b}\n-- {path}, in the change:\n{h}\n"
+            )),
+            (Some(b), None) => out.push_str(&format!("-- {path}, deleted by the change:\n{b}\n")),
+            (None, Some(h)) => out.push_str(&format!("-- {path}, added by the change:\n{h}\n")),
+            (None, None) => {}
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The `.sql` files under `dir`.
+fn walk_sql(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    walk_files(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect()
 }

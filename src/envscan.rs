@@ -162,7 +162,7 @@ struct CodeResult {
 }
 
 /// Run the env stage over the discovered files.
-pub fn run(found: &[Found], config: &Config) -> EnvScan {
+pub(crate) fn run(found: &[Found], contents: crate::Contents<'_>, config: &Config) -> EnvScan {
     let mut env_files = Vec::new();
     let mut configs = Vec::new();
     let mut code = Vec::new();
@@ -187,7 +187,7 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
     let parsed_env: Vec<Result<(SourceFile, dotenv::EnvFile), Warning>> = env_files
         .par_iter()
         .map(|f| {
-            let src = crate::read(&f.abs, &f.rel).map_err(|m| warning(&f.rel, m))?;
+            let src = contents.load(f).map_err(|m| warning(&f.rel, m))?;
             let parsed = dotenv::parse(&src.text);
             Ok((src, parsed))
         })
@@ -237,7 +237,7 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
         .par_iter()
         .map(|f| {
             let r = (|| {
-                let src = crate::read(&f.abs, &f.rel).map_err(|m| warning(&f.rel, m))?;
+                let src = contents.load(f).map_err(|m| warning(&f.rel, m))?;
                 if src.text.len() > MAX_CONFIG_BYTES {
                     return Err(warning(
                         &f.rel,
@@ -329,7 +329,7 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
                 scanned: false,
                 warning: None,
             };
-            let src = match crate::read(&f.abs, &f.rel) {
+            let src = match contents.load(f) {
                 Ok(s) => s,
                 Err(m) => {
                     res.warning = Some(warning(&f.rel, m));

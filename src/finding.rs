@@ -138,9 +138,18 @@ pub struct Finding {
     pub multiplier: f64,
     /// Why the multiplier is what it is.
     pub multiplier_reasons: Vec<String>,
+    /// Diff mode with `--all` only: did the change introduce this finding?
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<bool>,
 }
 
 impl Finding {
+    /// Does the finding count toward the forecast and `--fail-on`? Everything does, except
+    /// what a diff-mode run with `--all` shows as pre-existing.
+    pub fn counts(&self) -> bool {
+        self.introduced != Some(false)
+    }
+
     /// The probability this finding contributes to the forecast.
     pub fn risk(&self) -> f64 {
         (self.weight * self.multiplier).clamp(0.0, 0.99)

@@ -3,10 +3,12 @@
 //! The pipeline runs one way; each stage owns one module and hands the next a plain value:
 //!
 //! ```text
-//! discover ─► classify ─► parse ─► model ─► check ─► score ─► plan ─► report
+//! discover ─► classify ─► parse ─► model ─► check ─► suppress ─► (diff filter) ─► score ─► plan ─► report
 //! ```
 //!
-//! [`scan`] runs it end to end. See docs/ARCHITECTURE.md for the map.
+//! [`scan`] runs it end to end on a tree; [`scan_diff`] runs the same stages on what a git
+//! change touches (plus the context its rules need) and keeps what the change introduced.
+//! See docs/ARCHITECTURE.md for the map.
 
 pub mod baseline;
 pub mod catalogue;
@@ -14,6 +16,7 @@ pub mod check;
 pub mod check_env;
 pub mod classify;
 pub mod config;
+pub mod diff;
 pub mod discover;
 pub mod docs;
 pub mod envscan;
@@ -36,9 +39,14 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::check::Checked;
 use crate::classify::{FileKind, RepoIndex};
 use crate::config::Config;
-use crate::model::migrations::{MetaFiles, ParsedFile};
+use crate::diff::git::DiffError;
+use crate::diff::{ChangeSet, ChangeStatus, ChangedFile, DiffOptions, DiffReport};
+use crate::discover::Found;
+use crate::finding::Finding;
+use crate::model::migrations::{MetaFiles, ParsedFile, Timeline};
 use crate::report::{Report, Summary, Warning};
 use crate::source::SourceFile;
 
@@ -79,23 +87,62 @@ pub trait Progress: Sync {
 pub enum ScanError {
     #[error("`{0}` does not exist")]
     NotFound(PathBuf),
+    /// Diff mode could not resolve what to compare.
+    #[error(transparent)]
+    Diff(#[from] DiffError),
+}
+
+/// Why bytes cannot be analysed: too large, or binary.
+fn refuse(len: u64, bytes: &[u8]) -> Option<String> {
+    if len > MAX_FILE_BYTES {
+        return Some(format!(
+            "skipped: {len} bytes is larger than the {} MiB limit",
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return Some("skipped: binary file".into());
+    }
+    None
 }
 
 /// Read a file for analysis, or say why not.
 pub(crate) fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "skipped: {} bytes is larger than the {} MiB limit",
-            meta.len(),
-            MAX_FILE_BYTES / 1024 / 1024
-        ));
+        return Err(refuse(meta.len(), &[]).unwrap_or_default());
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-        return Err("skipped: binary file".into());
+    if let Some(why) = refuse(bytes.len() as u64, &bytes) {
+        return Err(why);
     }
     Ok(SourceFile::from_bytes(rel, bytes))
+}
+
+/// Where the pipeline gets file contents from: the file system, or git objects read
+/// beforehand (diff mode with `--head` or `--staged`).
+#[derive(Clone, Copy)]
+pub(crate) enum Contents<'a> {
+    /// The file system (`Found::abs`).
+    Disk,
+    /// Read beforehand from git objects, by path relative to the root.
+    Memory(&'a BTreeMap<String, Result<Vec<u8>, String>>),
+}
+
+impl Contents<'_> {
+    pub(crate) fn load(&self, f: &Found) -> Result<SourceFile, String> {
+        match self {
+            Contents::Disk => read(&f.abs, &f.rel),
+            Contents::Memory(m) => match m.get(&f.rel) {
+                Some(Ok(bytes)) => match refuse(bytes.len() as u64, bytes) {
+                    Some(why) => Err(why),
+                    None => Ok(SourceFile::from_bytes(&f.rel, bytes.clone())),
+                },
+                Some(Err(e)) => Err(e.clone()),
+                None => Err("cannot read: not found in git".into()),
+            },
+        }
+    }
 }
 
 /// Read and parse every YAML file, Dockerfile and env file, in parallel, and build the
@@ -103,6 +150,7 @@ pub(crate) fn read(path: &Path, rel: &str) -> Result<SourceFile, String> {
 fn load_manifests(
     paths: &[(&discover::Found, FileKind)],
     repo: &RepoIndex,
+    contents: Contents<'_>,
     config: &Config,
     warnings: &mut Vec<Warning>,
 ) -> model::manifests::Manifests {
@@ -131,7 +179,7 @@ fn load_manifests(
                     None,
                 ));
             }
-            let source = read(&f.abs, &f.rel).map_err(|message| Warning {
+            let source = contents.load(f).map_err(|message| Warning {
                 path: f.rel.clone(),
                 message,
             })?;
@@ -272,22 +320,85 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     if !root.exists() {
         return Err(ScanError::NotFound(root.clone()));
     }
-    let config = &opts.config;
     let (found, walk_warnings) = discover::walk(root);
-    let mut warnings: Vec<Warning> = walk_warnings
+    let warnings: Vec<Warning> = walk_warnings
         .into_iter()
         .map(|w| Warning {
             path: w.path,
             message: w.message,
         })
         .collect();
-
     let repo = RepoIndex::new(found.iter().map(|f| f.rel.clone()));
+    let forced = found
+        .first()
+        .filter(|_| root.is_file())
+        .map(|f| f.rel.clone());
+    Ok(pipeline(
+        Input {
+            root,
+            config: &opts.config,
+            files_scanned: found.len(),
+            found: &found,
+            all: &found,
+            repo: &repo,
+            contents: Contents::Disk,
+            forced: forced.as_deref(),
+            warnings,
+        },
+        extras,
+        None,
+    ))
+}
+
+/// What one run of the pipeline reads.
+struct Input<'a> {
+    root: &'a Path,
+    config: &'a Config,
+    /// Files counted as scanned.
+    files_scanned: usize,
+    /// The files to read and analyse.
+    found: &'a [Found],
+    /// Every file of the tree (the manifest and env families need the whole picture).
+    all: &'a [Found],
+    /// Every path, for sibling lookups.
+    repo: &'a RepoIndex,
+    contents: Contents<'a>,
+    /// A SQL file that is a migration by request (named on the command line).
+    forced: Option<&'a str>,
+    warnings: Vec<Warning>,
+}
+
+/// What diff mode adds to a run: the change, the history facts, and how to filter.
+struct DiffRun<'a> {
+    changes: &'a ChangeSet,
+    session: &'a diff::git::Session<'a>,
+    selection: &'a diff::select::Selection,
+    all: bool,
+}
+
+/// The stages after discovery, shared by [`scan_with`] and [`scan_diff_with`].
+fn pipeline(
+    input: Input<'_>,
+    extras: &ScanExtras<'_>,
+    diff_run: Option<DiffRun<'_>>,
+) -> ScanOutput {
+    let Input {
+        root,
+        config,
+        files_scanned,
+        found,
+        all,
+        repo,
+        contents,
+        forced,
+        mut warnings,
+    } = input;
+
     let mut files_by_kind: BTreeMap<String, usize> = BTreeMap::new();
     let mut sql_paths = Vec::new();
     let mut meta_paths = Vec::new();
     let mut manifest_paths = Vec::new();
-    for f in &found {
+    for f in found {
         let kind = classify::classify_path(&f.rel);
         *files_by_kind.entry(kind.as_str().to_string()).or_default() += 1;
         match kind {
@@ -300,7 +411,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
 
     let mut meta = MetaFiles::default();
     for f in meta_paths {
-        match read(&f.abs, &f.rel) {
+        match contents.load(f) {
             Ok(src) => {
                 meta.texts.insert(f.rel.clone(), src.text);
             }
@@ -316,7 +427,6 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         config::DialectName::Postgres => parse::sql::Dialect::Postgres,
         config::DialectName::Generic => parse::sql::Dialect::Generic,
     };
-    let single_file = root.is_file();
     if let Some(p) = extras.progress {
         p.start("reading", sql_paths.len());
     }
@@ -326,7 +436,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
             if let Some(p) = extras.progress {
                 p.advance();
             }
-            let source = read(&f.abs, &f.rel).map_err(|message| Warning {
+            let source = contents.load(f).map_err(|message| Warning {
                 path: f.rel.clone(),
                 message,
             })?;
@@ -339,10 +449,10 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
                 false => "",
             };
             let detected =
-                classify::migration::detect(&f.rel, head, &repo, &config.migrations.paths).or_else(
+                classify::migration::detect(&f.rel, head, repo, &config.migrations.paths).or_else(
                     || {
                         // A SQL file named on the command line is a migration by request.
-                        single_file.then(|| classify::MigrationFile {
+                        (forced == Some(f.rel.as_str())).then(|| classify::MigrationFile {
                             framework: classify::Framework::Plain,
                             version: classify::Version::none(),
                             direction: classify::Direction::Up,
@@ -386,17 +496,49 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     }
 
     let timelines = model::migrations::build(&files, &meta, pg_version);
-    let mut checked = check::check(&files, &timelines, config);
+    let (mut checked, history) = match &diff_run {
+        None => (check::check(&files, &timelines, config), None),
+        Some(d) => {
+            let (checked, history) = check_diff(d, &files, timelines, repo, config, &mut warnings);
+            (checked, Some(history))
+        }
+    };
 
-    let manifests = load_manifests(&manifest_paths, &repo, config, &mut warnings);
+    // In diff mode the manifest and env families need the whole tree as context, but only
+    // when the change touches a file of theirs: otherwise nothing they report is new.
+    let other_families = match &diff_run {
+        None => true,
+        Some(d) => d.changes.changes.iter().any(|c| {
+            !matches!(
+                classify::classify_path(&c.path),
+                FileKind::Sql | FileKind::MigrationMeta
+            )
+        }),
+    };
+    let context: Vec<(&Found, FileKind)> = if diff_run.is_some() {
+        all.iter()
+            .filter_map(|f| {
+                let kind = classify::classify_path(&f.rel);
+                matches!(kind, FileKind::Yaml | FileKind::Dockerfile | FileKind::Env)
+                    .then_some((f, kind))
+            })
+            .collect()
+    } else {
+        manifest_paths
+    };
+    let manifests = if other_families {
+        load_manifests(&context, repo, contents, config, &mut warnings)
+    } else {
+        model::manifests::Manifests::default()
+    };
     let manifest_checked = check::manifests::check(&manifests, config);
     checked.findings.extend(manifest_checked.findings);
     // The env stage reads source files: skip it when no env rule runs.
     let env_rules = rules::registry()
         .iter()
         .any(|r| r.code().starts_with('E') && config.rule_enabled(r.code()));
-    let env = if env_rules {
-        envscan::run(&found, config)
+    let env = if env_rules && other_families {
+        envscan::run(all, contents, config)
     } else {
         envscan::EnvScan::default()
     };
@@ -407,7 +549,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
     check::finalize(&mut checked.findings);
 
     let repo_prefix = repo::prefix(root);
-    let mut findings = checked.findings;
+    let mut findings = std::mem::take(&mut checked.findings);
     // Comments in files the scan did not parse count too: findings of other families point
     // into them, and a malformed `# forecast-ignore` there deserves its F001/F002. Read the
     // `#`-comment files (YAML, env, TOML, Dockerfiles) and the files findings point into.
@@ -429,7 +571,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
             pointed.contains(f.rel.as_str())
                 || suppress::syntax_for(&f.rel) == Some(suppress::Syntax::Hash)
         })
-        .filter_map(|f| read(&f.abs, &f.rel).ok())
+        .filter_map(|f| contents.load(f).ok())
         .collect();
     let commented: Vec<suppress::Commented<'_>> = files
         .iter()
@@ -442,6 +584,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         )
         .chain(extra.iter().filter_map(suppress::Commented::scan))
         .collect();
+    // Suppression sees every finding, before the diff filter, so "unused" is exact.
     let outcome = suppress::apply(
         &mut findings,
         &commented,
@@ -460,12 +603,21 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         baseline: extras.baseline.and_then(|b| b.source.clone()),
         baseline_stale: applied.stale,
     };
+
+    let (findings, report_diff, history_sources) = match (&diff_run, history) {
+        (Some(d), Some(h)) => {
+            let (rep, kept) = filter_introduced(d.changes, findings, h.findings, d.all);
+            (kept, Some(rep), h.sources)
+        }
+        _ => (findings, None, Vec::new()),
+    };
+
     let forecast = score::forecast(&findings);
     let mut plan = plan::build(&findings, &checked.undo);
     plan::add_manifest_steps(&mut plan, &manifest_checked.undo);
 
     let mut findings_by_severity = BTreeMap::new();
-    for f in &findings {
+    for f in findings.iter().filter(|f| f.counts()) {
         *findings_by_severity.entry(f.severity).or_default() += 1;
     }
     warnings.sort();
@@ -477,17 +629,17 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
             wanted.insert(&r.location.path);
         }
     }
-    let mut sources: BTreeMap<String, String> = files
+    // The first file of a path wins: the head over the base.
+    let mut sources: BTreeMap<String, String> = BTreeMap::new();
+    let candidates = files
         .iter()
         .map(|f| &f.source)
         .chain(manifests.files.iter().map(|f| &f.source))
         .chain(extra.iter())
-        .filter(|src| wanted.contains(src.path.as_str()))
-        .map(|src| (src.path.clone(), redact::source(&src.text).into_owned()))
-        .collect();
-    // Env sources come masked: no secret value reaches a renderer.
-    for src in env.sources.iter().flatten() {
-        if wanted.contains(src.path.as_str()) {
+        .chain(env.sources.iter().flatten())
+        .chain(history_sources.iter());
+    for src in candidates {
+        if wanted.contains(src.path.as_str()) && !sources.contains_key(&src.path) {
             sources.insert(src.path.clone(), redact::source(&src.text).into_owned());
         }
     }
@@ -506,7 +658,7 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
             version: pg_version,
         },
         summary: Summary {
-            files_scanned: found.len(),
+            files_scanned,
             files_by_kind,
             migrations_analysed: checked.migrations_analysed,
             migrations_skipped_by_dialect: checked.migrations_skipped_dialect,
@@ -518,13 +670,251 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         rollback_plan: plan,
         warnings,
         hidden,
+        diff: report_diff,
     };
     if let Some(p) = extras.progress {
         p.finish();
     }
-    Ok(ScanOutput {
+    ScanOutput {
         report,
         sources,
         repo_prefix,
-    })
+    }
+}
+
+/// What diff mode's check adds: history findings and the base-side texts they point into.
+struct DiffHistory {
+    findings: Vec<Finding>,
+    sources: Vec<SourceFile>,
+}
+
+/// The SQL check of a diff run: only the timelines the change touches are replayed, the
+/// migrations the change adds share one set of new tables (the release is not applied
+/// yet), the rollback plan covers what the release runs, and the migration-history rules
+/// (family H) run on the base side of every touched sequence.
+fn check_diff(
+    d: &DiffRun<'_>,
+    files: &[ParsedFile],
+    timelines: Vec<Timeline>,
+    repo: &RepoIndex,
+    config: &Config,
+    warnings: &mut Vec<Warning>,
+) -> (Checked, DiffHistory) {
+    let changed_file = |i: usize| {
+        files
+            .get(i)
+            .is_some_and(|f| d.changes.at_head(&f.source.path).is_some())
+    };
+    let timelines: Vec<Timeline> = timelines
+        .into_iter()
+        .filter(|t| {
+            t.migrations.iter().any(|m| {
+                m.up.iter()
+                    .chain(m.down.iter())
+                    .any(|p| changed_file(p.file))
+            })
+        })
+        .collect();
+    let release = check::Release {
+        new_files: files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                d.changes
+                    .at_head(&f.source.path)
+                    .is_some_and(|c| c.status == ChangeStatus::Added)
+            })
+            .map(|(i, _)| i)
+            .collect(),
+    };
+    let mut checked = check::check_release(files, &timelines, config, &release);
+    // The rollback plan covers what this deploy runs: the migrations the change adds.
+    let release_paths: std::collections::BTreeSet<&str> = release
+        .new_files
+        .iter()
+        .filter_map(|&i| files.get(i))
+        .map(|f| f.source.path.as_str())
+        .collect();
+    checked
+        .undo
+        .retain(|u| release_paths.contains(u.path.as_str()));
+
+    let history = diff::facts::gather(
+        &diff::facts::FactsInput {
+            session: d.session,
+            changes: d.changes,
+            files,
+            sequences: &d.selection.sequences,
+            repo,
+            config,
+            max_bytes: MAX_FILE_BYTES,
+        },
+        warnings,
+    );
+    let per_timeline = release.per_timeline(&timelines);
+    let history_findings = check::check_history(&rules::history::HistoryCtx {
+        history: &history,
+        files,
+        timelines: &timelines,
+        release: &per_timeline,
+        config,
+    });
+    let sources = history
+        .head_files
+        .iter()
+        .chain(history.base_files.iter())
+        .map(|f| f.source.clone())
+        .collect();
+    (
+        checked,
+        DiffHistory {
+            findings: history_findings,
+            sources,
+        },
+    )
+}
+
+/// Run the pipeline on what a git change touches, and keep what it introduced.
+pub fn scan_diff(opts: &ScanOptions, diff_opts: &DiffOptions) -> Result<ScanOutput, ScanError> {
+    scan_diff_with(opts, diff_opts, &ScanExtras::default())
+}
+
+/// [`scan_diff`], with a baseline, unused-ignore reporting and progress.
+///
+/// The changed files are read with the context their rules need (see
+/// [`diff::select`]; the manifest and env families read the whole tree when the change
+/// touches one of their files), run through the same stages as [`scan`], and then filtered:
+/// a finding stays when the change introduced it ([`ChangeSet::introduced`]), or, with
+/// [`DiffOptions::all`], stays marked. Only what is new is scored.
+pub fn scan_diff_with(
+    opts: &ScanOptions,
+    diff_opts: &DiffOptions,
+    extras: &ScanExtras<'_>,
+) -> Result<ScanOutput, ScanError> {
+    let root = &opts.root;
+    let config = &opts.config;
+    let git = diff::git::Git::open(root)?;
+    let session = git.resolve(diff_opts)?;
+    let changes = session.changes(MAX_FILE_BYTES)?;
+    let head_paths = session.head_paths(&changes)?;
+    let repo = RepoIndex::new(head_paths.iter().cloned());
+    let selection = diff::select::select(&head_paths, &changes, &repo);
+
+    // Files are read from the working tree, or from git objects (`--head`, `--staged`).
+    let dir = match git.root_file() {
+        Some(_) => root.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => root.clone(),
+    };
+    let to_found = |rel: &String| Found {
+        rel: rel.clone(),
+        abs: dir.join(rel),
+    };
+    // The index may list files the working tree no longer has.
+    let exists = |f: &Found| session.reads_objects() || f.abs.is_file();
+    let found: Vec<Found> = selection
+        .paths
+        .iter()
+        .map(to_found)
+        .filter(exists)
+        .collect();
+    let all: Vec<Found> = head_paths.iter().map(to_found).filter(exists).collect();
+    let touches_other_families = changes.changes.iter().any(|c| {
+        !matches!(
+            classify::classify_path(&c.path),
+            FileKind::Sql | FileKind::MigrationMeta
+        )
+    });
+    let mut memory = BTreeMap::new();
+    if session.reads_objects() {
+        let wanted = found.iter().chain(all.iter().filter(|f| {
+            touches_other_families && !matches!(classify::classify_path(&f.rel), FileKind::Other)
+        }));
+        for f in wanted {
+            if !memory.contains_key(&f.rel)
+                && let Some(r) = session.read_head(&f.rel, MAX_FILE_BYTES)
+            {
+                memory.insert(f.rel.clone(), r);
+            }
+        }
+    }
+    let contents = if session.reads_objects() {
+        Contents::Memory(&memory)
+    } else {
+        Contents::Disk
+    };
+    Ok(pipeline(
+        Input {
+            root,
+            config,
+            files_scanned: found.len(),
+            found: &found,
+            all: &all,
+            repo: &repo,
+            contents,
+            forced: git.root_file(),
+            warnings: Vec::new(),
+        },
+        extras,
+        Some(DiffRun {
+            changes: &changes,
+            session: &session,
+            selection: &selection,
+            all: diff_opts.all,
+        }),
+    ))
+}
+
+/// Keep (or, with `all`, mark) the findings the change introduced. History findings are
+/// introduced by construction.
+fn filter_introduced(
+    changes: &ChangeSet,
+    findings: Vec<Finding>,
+    history: Vec<Finding>,
+    all: bool,
+) -> (DiffReport, Vec<Finding>) {
+    let mut kept = Vec::new();
+    let mut new = 0;
+    let mut pre_existing = 0;
+    let marked = findings
+        .into_iter()
+        .map(|f| {
+            let introduced = changes.introduced(&f);
+            (f, introduced)
+        })
+        .chain(history.into_iter().map(|f| (f, true)));
+    for (mut f, introduced) in marked {
+        if introduced {
+            new += 1;
+        } else {
+            pre_existing += 1;
+        }
+        if introduced || all {
+            if all {
+                f.introduced = Some(introduced);
+            }
+            kept.push(f);
+        }
+    }
+    check::finalize(&mut kept);
+    let report = DiffReport {
+        mode: changes.mode,
+        base: changes.base_label.clone(),
+        base_commit: changes.base_commit.clone(),
+        head: changes.head_label.clone(),
+        head_commit: changes.head_commit.clone(),
+        merge_base: changes.merge_base.clone(),
+        changed_files: changes
+            .changes
+            .iter()
+            .map(|c| ChangedFile {
+                path: c.path.clone(),
+                status: c.status,
+                old_path: c.old_path.clone(),
+            })
+            .collect(),
+        new_findings: new,
+        pre_existing_findings: pre_existing,
+        all,
+    };
+    (report, kept)
 }

@@ -27,6 +27,7 @@ struct Cli {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("diff").args(["base", "staged"]).multiple(true)))]
 struct ScanArgs {
     /// Repository or folder to scan (a single file works too).
     #[arg(default_value = ".")]
@@ -68,6 +69,26 @@ struct ScanArgs {
     /// SARIF `automationDetails.id` (GitHub code scanning category) [default: `forecast/`].
     #[arg(long, value_name = "CATEGORY")]
     sarif_category: Option<String>,
+
+    /// Diff mode: report what the change since REV introduces (compared from the merge base of
+    /// REV and HEAD, or of REV and `--head`). Working tree changes count, untracked files too.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+
+    /// Compare `--base` with this commit instead of the working tree; every file is read from
+    /// git objects, so no checkout is needed.
+    #[arg(long, value_name = "REV", requires = "base", conflicts_with = "staged")]
+    head: Option<String>,
+
+    /// Diff mode for a pre-commit hook: what is staged, compared with HEAD (or with `--base`).
+    /// Files are read from the index.
+    #[arg(long)]
+    staged: bool,
+
+    /// Diff mode: list pre-existing findings too, marked; they do not count toward the
+    /// forecast or `--fail-on`.
+    #[arg(long, requires = "diff")]
+    all: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -312,6 +333,34 @@ fn print_rules(format: ListFormat) {
     }
 }
 
+fn diff_options(args: &ScanArgs) -> Option<forecast::diff::DiffOptions> {
+    (args.base.is_some() || args.staged).then(|| forecast::diff::DiffOptions {
+        base: args.base.clone(),
+        head: args.head.clone(),
+        staged: args.staged,
+        all: args.all,
+    })
+}
+
+/// The configuration of a scan: with `--head` every file comes from the head commit, the
+/// configuration too (unless `--config` names one).
+fn scan_config(args: &ScanArgs) -> anyhow::Result<(Config, Option<PathBuf>)> {
+    if args.config.is_none()
+        && args.head.is_some()
+        && let Some(diff) = diff_options(args)
+    {
+        return match forecast::diff::git::config_at_head(
+            &args.path,
+            &diff,
+            forecast::config::FILE_NAME,
+        )? {
+            Some((label, text)) => Ok((Config::parse(&text, Path::new(&label))?, None)),
+            None => Ok((Config::default(), None)),
+        };
+    }
+    load_config(&args.path, args.config.as_deref())
+}
+
 /// Load forecast.toml: `explicit`, or the one found from `start` up to the repository root,
 /// or the defaults. Returns the file it came from.
 fn load_config(start: &Path, explicit: Option<&Path>) -> anyhow::Result<(Config, Option<PathBuf>)> {
@@ -447,13 +496,14 @@ fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    if !args.path.exists() {
+    // With `--head`, files come from git objects: the path need not exist in the checkout.
+    if args.head.is_none() && !args.path.exists() {
         anyhow::bail!(
             "`{}` does not exist; give a repository or folder to scan",
             args.path.display()
         );
     }
-    let (mut config, from) = load_config(&args.path, args.config.as_deref())?;
+    let (mut config, from) = scan_config(&args)?;
     if let Some(c) = &args.sarif_category {
         if c.trim().is_empty() || c.chars().any(char::is_whitespace) {
             anyhow::bail!(
@@ -491,17 +541,19 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let bar = Bar::for_terminal();
     let automation_id = config.sarif.automation_id();
-    let out = forecast::scan_with(
-        &forecast::ScanOptions {
-            root: args.path.clone(),
-            config,
-        },
-        &forecast::ScanExtras {
-            baseline: baseline.as_ref(),
-            report_unused_ignores: args.report_unused_ignores,
-            progress: bar.as_ref().map(|b| b as &dyn forecast::Progress),
-        },
-    )?;
+    let opts = forecast::ScanOptions {
+        root: args.path.clone(),
+        config,
+    };
+    let extras = forecast::ScanExtras {
+        baseline: baseline.as_ref(),
+        report_unused_ignores: args.report_unused_ignores,
+        progress: bar.as_ref().map(|b| b as &dyn forecast::Progress),
+    };
+    let out = match diff_options(&args) {
+        Some(diff) => forecast::scan_diff_with(&opts, &diff, &extras)?,
+        None => forecast::scan_with(&opts, &extras)?,
+    };
     let report = &out.report;
     let sources = out
         .sources

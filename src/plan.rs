@@ -62,10 +62,11 @@ pub fn add_manifest_steps(plan: &mut Plan, undo: &[crate::check::manifests::Mani
 }
 
 /// Build the plan for the migrations that carry findings above info, in reverse deploy order.
+/// Pre-existing findings a diff-mode run shows with `--all` do not count.
 pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
     let flagged: BTreeSet<&str> = findings
         .iter()
-        .filter(|f| f.severity > Severity::Info && f.migration.is_some())
+        .filter(|f| f.counts() && f.severity > Severity::Info && f.migration.is_some())
         .map(|f| f.location.path.as_str())
         .collect();
     let mut rollback = Vec::new();
@@ -143,7 +144,7 @@ pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
     let in_up = |f: &&Finding| f.migration.as_ref().is_none_or(|m| m.direction != "down");
     for f in findings
         .iter()
-        .filter(|f| f.severity >= Severity::Medium)
+        .filter(|f| f.counts() && f.severity >= Severity::Medium)
         .filter(in_up)
     {
         if let Some(item) = &f.checklist {

@@ -65,11 +65,12 @@ pub struct Forecast {
     pub counted: usize,
 }
 
-/// Combine findings into the forecast.
+/// Combine findings into the forecast. Pre-existing findings a diff-mode run shows with
+/// `--all` do not count.
 pub fn forecast(findings: &[Finding]) -> Forecast {
     let counted: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.severity > Severity::Info && f.risk() > 0.0)
+        .filter(|f| f.counts() && f.severity > Severity::Info && f.risk() > 0.0)
         .collect();
     let survive: f64 = counted.iter().map(|f| 1.0 - f.risk()).product();
     let score = ((1.0 - survive) * 1000.0).round() / 10.0;

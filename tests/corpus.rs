@@ -1,10 +1,21 @@
 //! Runs forecast over the real-world corpus in `../shared/corpus` when it is present: no
 //! panic, no abort, deterministic output. Skips cleanly when the corpus is absent.
+//!
+//! Diff mode gets histories built from the corpus: each migration sequence, cut at a few
+//! points, becomes a base commit and a head commit that appends the next migrations, the way
+//! a release does. Appending the newest migrations in order must not trip the history rules
+//! that guard applied migrations (H101-H103); what H104 and H105 report is printed for review.
 
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use forecast::classify::migration::{detect, sequence_dir};
+use forecast::classify::{Direction, FileKind, RepoIndex, classify_path};
 use forecast::config::Config;
-use forecast::{ScanOptions, scan};
+use forecast::diff::DiffOptions;
+use forecast::{ScanOptions, scan, scan_diff};
 
 fn corpus() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -75,4 +86,132 @@ fn whole_corpus_scans_without_panic_and_deterministically() {
         forecast::report::json::render(&second.report),
         "two scans of the same tree must give identical reports"
     );
+}
+
+/// The migration sequences of one corpus repository: folder → versions in order, each with
+/// the files that carry it.
+fn sequences(files: &common::Files) -> BTreeMap<String, BTreeMap<Vec<u64>, Vec<String>>> {
+    let index = RepoIndex::new(files.keys().cloned());
+    let mut out: BTreeMap<String, BTreeMap<Vec<u64>, Vec<String>>> = BTreeMap::new();
+    for (path, bytes) in files {
+        if classify_path(path) != FileKind::Sql {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+        let Some(d) = detect(path, &text, &index, &[]) else {
+            continue;
+        };
+        if d.version.parts.is_empty() || d.direction == Direction::Repeatable {
+            continue;
+        }
+        out.entry(sequence_dir(path, &index))
+            .or_default()
+            .entry(d.version.parts.clone())
+            .or_default()
+            .push(path.clone());
+    }
+    out
+}
+
+#[test]
+fn history_rules_on_releases_built_from_the_corpus() {
+    let Some(root) = corpus() else {
+        eprintln!("skipped: ../shared/corpus is not present");
+        return;
+    };
+    let mut repos: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    repos.sort();
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    let mut reported = Vec::new();
+    let mut releases = 0;
+    for dir in repos {
+        let files = common::read_tree(&dir);
+        let seqs = sequences(&files);
+        if seqs.is_empty() {
+            continue;
+        }
+        let t = common::TestRepo::new();
+        for (folder, versions) in &seqs {
+            let versions: Vec<(&Vec<u64>, &Vec<String>)> = versions.iter().collect();
+            if versions.len() < 4 {
+                continue;
+            }
+            let n = versions.len();
+            let starts: BTreeSet<usize> = [n / 2, n - 3].into_iter().collect();
+            for start in starts {
+                let end = (start + 3).min(n);
+                let later: BTreeSet<&String> = versions[start..]
+                    .iter()
+                    .flat_map(|(_, paths)| paths.iter())
+                    .collect();
+                let beyond: BTreeSet<&String> = versions[end..]
+                    .iter()
+                    .flat_map(|(_, paths)| paths.iter())
+                    .collect();
+                let base_files: common::Files = files
+                    .iter()
+                    .filter(|(p, _)| !later.contains(p))
+                    .map(|(p, b)| (p.clone(), b.clone()))
+                    .collect();
+                let head_files: common::Files = files
+                    .iter()
+                    .filter(|(p, _)| !beyond.contains(p))
+                    .map(|(p, b)| (p.clone(), b.clone()))
+                    .collect();
+                let base = t.commit(&base_files, &[], "base");
+                let head = t.commit(&head_files, &[base], "release");
+                t.branch("main", base);
+                t.branch("release", head);
+                let out = scan_diff(
+                    &ScanOptions {
+                        root: t.path().to_path_buf(),
+                        config: Config::default(),
+                    },
+                    &DiffOptions {
+                        base: Some("main".into()),
+                        head: Some("release".into()),
+                        ..DiffOptions::default()
+                    },
+                )
+                .expect("diff scan");
+                releases += 1;
+                for f in out
+                    .report
+                    .findings
+                    .iter()
+                    .filter(|f| f.code.starts_with('H'))
+                {
+                    *by_code.entry(f.code.clone()).or_default() += 1;
+                    reported.push(format!(
+                        "{} {folder} {}:{} {} {}",
+                        dir.file_name().unwrap().to_string_lossy(),
+                        f.location.path,
+                        f.location.start.line,
+                        f.code,
+                        f.message
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{releases} releases; history findings by rule: {by_code:?}");
+    for r in &reported {
+        eprintln!("  {r}");
+    }
+    assert!(
+        releases > 20,
+        "expected releases from the corpus, got {releases}"
+    );
+    for code in ["H101", "H102", "H103"] {
+        assert!(
+            !by_code.contains_key(code),
+            "{code} fired on a release that only appends migrations in order:\n{}",
+            reported.join("\n")
+        );
+    }
 }

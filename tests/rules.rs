@@ -3,13 +3,23 @@
 //! (file, line, code); an `ok` case must produce no finding at all. Each bad case's text
 //! rendering is snapshotted. Markers sit in a comment of the file's syntax (`-- expect: M101`,
 //! `# expect: K101`); `# expect-next: D102` marks the line below, for Dockerfiles.
+//!
+//! A case folder holding `head/` is a history case (the H rules need a diff): `base/` is the
+//! tree at the merge base, `head/` the tree the change leaves, and `main/` (optional) the base
+//! branch after it moved on. The test commits them into a temporary git repository and runs
+//! `forecast --base main --head head` on it. Markers sit in `head/` files, or, for a finding
+//! in a file the change deleted, in its `base/` copy; an optional `forecast.toml` beside the
+//! trees is the configuration.
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use forecast::config::Config;
+use forecast::diff::DiffOptions;
 use forecast::report::text::{TextOptions, render};
-use forecast::{ScanOptions, scan};
+use forecast::{ScanOptions, scan, scan_diff};
 
 fn cases(kind: &str) -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules");
@@ -36,8 +46,28 @@ fn cases(kind: &str) -> Vec<(String, PathBuf)> {
     out
 }
 
-/// `(relative path, line, code)` for every `expect:` marker under `case`.
+fn is_history_case(case: &Path) -> bool {
+    case.join("head").is_dir()
+}
+
+/// `(relative path, line, code)` for every `expect:` marker of a case.
 fn markers(case: &Path) -> BTreeSet<(String, usize, String)> {
+    if !is_history_case(case) {
+        return tree_markers(case);
+    }
+    let head = tree_markers(&case.join("head"));
+    let head_files: BTreeSet<PathBuf> = walk(&case.join("head"))
+        .iter()
+        .map(|p| p.strip_prefix(case.join("head")).unwrap().to_path_buf())
+        .collect();
+    let deleted = tree_markers(&case.join("base"))
+        .into_iter()
+        .filter(|(p, _, _)| !head_files.contains(Path::new(p)));
+    head.into_iter().chain(deleted).collect()
+}
+
+/// `(relative path, line, code)` for every `expect:` marker under `case`.
+fn tree_markers(case: &Path) -> BTreeSet<(String, usize, String)> {
     let mut out = BTreeSet::new();
     let files: Vec<PathBuf> = if case.is_file() {
         vec![case.to_path_buf()]
@@ -89,6 +119,26 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn run(case: &Path) -> forecast::ScanOutput {
+    if is_history_case(case) {
+        let config = match case.join("forecast.toml") {
+            p if p.is_file() => Config::load(&p).unwrap(),
+            _ => Config::default(),
+        };
+        let repo = common::fixture_repo(case);
+        return scan_diff(
+            &ScanOptions {
+                root: repo.path().to_path_buf(),
+                config,
+            },
+            &DiffOptions {
+                base: Some("main".into()),
+                head: Some("head".into()),
+                staged: false,
+                all: false,
+            },
+        )
+        .unwrap();
+    }
     let config = match Config::discover(case) {
         Some(p) if case.is_dir() && p.starts_with(case) => Config::load(&p).unwrap(),
         _ => Config::default(),

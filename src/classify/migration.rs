@@ -507,6 +507,51 @@ pub fn detect(
     make(framework, version, Direction::Up, path.to_string())
 }
 
+/// The folder whose migrations run as one sequence with the file at `path`: its parent
+/// folder, or, for layouts with one folder per migration (diesel, Prisma), the folder above,
+/// or a Sqitch plan's folder. Works from the path alone (and the list of paths), so diff mode
+/// can find a changed migration's neighbours before reading anything.
+pub fn sequence_dir(path: &str, repo: &RepoIndex) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let dir = parent_dir(path);
+    let dir_name = dir.rsplit('/').next().unwrap_or(dir);
+    let per_migration_folder = matches!(
+        name,
+        "up.sql" | "down.sql" | "migration.sql" | "metadata.toml"
+    ) && (Version::parse_prefix(dir_name).is_some()
+        || repo.contains(&join(parent_dir(dir), "migration_lock.toml")));
+    if per_migration_folder {
+        return parent_dir(dir).to_string();
+    }
+    for kind in ["deploy", "revert", "verify"] {
+        if dir.split('/').any(|s| s == kind) {
+            let (root, _) = split_at_segment(path, kind);
+            if repo.contains(&join(root, "sqitch.plan")) {
+                return root.to_string();
+            }
+        }
+    }
+    dir.to_string()
+}
+
+/// What identifies a migration to its runner, for telling two migrations that share a
+/// version apart: the up file's path, or for pop/popx the path without the dialect and
+/// `autocommit` infixes (one migration, one file per dialect).
+pub fn identity(m: &MigrationFile, path: &str) -> String {
+    match m.framework {
+        Framework::Pop => {
+            let (dir, name) = match m.unit.rfind('/') {
+                Some(i) => (&m.unit[..i], &m.unit[i + 1..]),
+                None => ("", m.unit.as_str()),
+            };
+            let stem = name.split('.').next().unwrap_or(name);
+            join(dir, stem)
+        }
+        Framework::Diesel | Framework::Prisma => m.unit.clone(),
+        _ => path.to_string(),
+    }
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()

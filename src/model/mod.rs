@@ -7,6 +7,7 @@
 
 pub mod env;
 pub mod graph;
+pub mod history;
 pub mod inverse;
 pub mod kube;
 pub mod manifests;

@@ -52,6 +52,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub rollback_plan: Plan,
     pub warnings: Vec<Warning>,
+    /// Diff mode only: what was compared, and new vs pre-existing counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<crate::diff::DiffReport>,
     /// What the report leaves out, and why.
     pub hidden: Hidden,
 }
@@ -92,9 +95,13 @@ pub struct Database {
 }
 
 impl Report {
-    /// The highest severity among findings, if any.
+    /// The highest severity among the findings that count (in diff mode, the new ones).
     pub fn max_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings
+            .iter()
+            .filter(|f| f.counts())
+            .map(|f| f.severity)
+            .max()
     }
 }
 

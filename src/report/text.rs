@@ -87,7 +87,10 @@ fn render_finding(f: &Finding, sources: &BTreeMap<&str, &str>, color: bool) -> S
             .with_index_type(IndexType::Byte)
             .with_compact(false),
     )
-    .with_code(format!("{} {}", f.code, f.slug))
+    .with_code(match f.introduced {
+        Some(true) => format!("new {} {}", f.code, f.slug),
+        _ => format!("{} {}", f.code, f.slug),
+    })
     .with_message(&f.message)
     .with_label(
         Label::new((id.clone(), start..end))
@@ -122,10 +125,12 @@ fn render_finding(f: &Finding, sources: &BTreeMap<&str, &str>, color: bool) -> S
         } else {
             format!(" {}", m.version)
         };
-        builder = builder.with_note(format!(
-            "migration: {}{version} ({}, {})",
-            m.framework, m.direction, m.transaction
-        ));
+        let how = if m.transaction.is_empty() {
+            m.direction.clone()
+        } else {
+            format!("{}, {}", m.direction, m.transaction)
+        };
+        builder = builder.with_note(format!("migration: {}{version} ({how})", m.framework));
     }
     builder = builder.with_help(format!("instead: {}", f.safe_alternative));
     let rollback = if f.rollback.irreversible {
@@ -182,7 +187,12 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
         for f in notes.iter().take(50) {
             let _ = writeln!(
                 out,
-                "  {}:{}:{} {} {}: {}",
+                "  {}{}:{}:{} {} {}: {}",
+                if f.introduced == Some(true) {
+                    "new "
+                } else {
+                    ""
+                },
                 f.location.path,
                 f.location.start.line,
                 f.location.start.column,
@@ -215,7 +225,7 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
         p.bold(&format!("{:.1}/100", fc.score)),
         p.paint(fc.band.as_str(), band_color)
     );
-    let counts: Vec<String> = Severity::ALL
+    let severities: Vec<String> = Severity::ALL
         .iter()
         .rev()
         .filter_map(|s| {
@@ -226,29 +236,62 @@ pub fn render(report: &Report, sources: &BTreeMap<&str, &str>, opts: TextOptions
                 .map(|n| format!("{n} {s}"))
         })
         .collect();
-    let _ = writeln!(
-        out,
-        "  {} finding{}{}; {} file{} scanned, {} migration{} analysed",
-        report.findings.len(),
-        if report.findings.len() == 1 { "" } else { "s" },
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.join(", "))
-        },
-        report.summary.files_scanned,
-        if report.summary.files_scanned == 1 {
-            ""
-        } else {
-            "s"
-        },
-        report.summary.migrations_analysed,
-        if report.summary.migrations_analysed == 1 {
-            ""
-        } else {
-            "s"
-        },
-    );
+    let counts = if severities.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", severities.join(", "))
+    };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let files = report.summary.files_scanned;
+    let migrations = report.summary.migrations_analysed;
+    match &report.diff {
+        None => {
+            let n = report.findings.len();
+            let _ = writeln!(
+                out,
+                "  {n} finding{}{counts}; {files} file{} scanned, {migrations} migration{} analysed",
+                plural(n),
+                plural(files),
+                plural(migrations),
+            );
+        }
+        Some(d) => {
+            let changed = d.changed_files.len();
+            let _ = writeln!(
+                out,
+                "  {} new finding{} in {changed} changed file{} ({} pre-existing {}){}",
+                d.new_findings,
+                plural(d.new_findings),
+                plural(changed),
+                d.pre_existing_findings,
+                if d.all {
+                    "shown, not counted"
+                } else {
+                    "not shown"
+                },
+                if severities.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", severities.join(", "))
+                },
+            );
+            let merge_base = match &d.merge_base {
+                Some(m) => format!(" (merge base {})", m.get(..7).unwrap_or(m)),
+                None => " (no commits yet: every file is new)".to_string(),
+            };
+            let head = match d.mode {
+                crate::diff::Mode::Commits => format!("`{}`", d.head),
+                _ => format!("the {}", d.head),
+            };
+            let _ = writeln!(
+                out,
+                "  compared {head} with `{}`{merge_base}; {files} file{} read, {migrations} migration{} analysed",
+                d.base,
+                plural(files),
+                plural(migrations),
+            );
+        }
+    }
     let hidden = &report.hidden;
     if hidden.total() > 0 || hidden.baseline_stale > 0 {
         let mut parts = Vec::new();

@@ -8,6 +8,7 @@ pub mod compose;
 pub mod dockerfile;
 pub mod env;
 pub mod forecast;
+pub mod history;
 pub mod kubernetes;
 pub mod migrations;
 
@@ -287,6 +288,8 @@ pub trait Rule: Send + Sync {
     fn check_manifests(&self, _cx: &ManifestCtx<'_>, _out: &mut Vec<Draft>) {}
     /// Called once per scan with the env and config model (family E).
     fn check_env(&self, _cx: &env::EnvCtx<'_>, _out: &mut Vec<env::EnvDraft>) {}
+    /// Called once per diff-mode run with the migration-history facts (family H).
+    fn check_history(&self, _cx: &history::HistoryCtx<'_>, _out: &mut Vec<history::HistoryDraft>) {}
 }
 
 /// Every registered rule.
@@ -298,5 +301,6 @@ pub fn registry() -> Vec<&'static dyn Rule> {
     rules.extend_from_slice(compose::RULES);
     rules.extend_from_slice(dockerfile::RULES);
     rules.extend_from_slice(env::RULES);
+    rules.extend_from_slice(history::RULES);
     rules
 }

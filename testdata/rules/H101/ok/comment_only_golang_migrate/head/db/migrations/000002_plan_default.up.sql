@@ -1,0 +1,3 @@
+-- accounts start on the free plan
+SET lock_timeout = '5s';
+ALTER TABLE accounts ALTER COLUMN plan SET DEFAULT 'free';

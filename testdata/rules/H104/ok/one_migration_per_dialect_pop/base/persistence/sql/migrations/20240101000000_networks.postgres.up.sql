@@ -1,0 +1,3 @@
+CREATE TABLE networks (
+    id uuid PRIMARY KEY
+);

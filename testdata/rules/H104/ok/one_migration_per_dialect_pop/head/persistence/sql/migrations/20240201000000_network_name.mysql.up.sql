@@ -1,0 +1,1 @@
+ALTER TABLE networks ADD COLUMN name varchar(255);
