@@ -106,7 +106,7 @@ pub fn build(findings: &[Finding], undo: &[MigrationUndo]) -> Plan {
             .collect();
         if m.has_down && !m.steps.is_empty() {
             notes.push(format!(
-                "the inverse forecast derives: {}",
+                "derived inverse, to check the down migration against: {}",
                 m.steps.join(" ")
             ));
         }
