@@ -106,20 +106,7 @@ impl StmtCtx<'_> {
 
     /// A draft located in this statement's file.
     pub fn draft(&self, code: &'static str, span: Span, message: String, label: String) -> Draft {
-        Draft {
-            code,
-            file: self.part.file,
-            span,
-            message,
-            label,
-            related: Vec::new(),
-            safe_alternative: None,
-            rollback: RollbackSource::Statement,
-            table: None,
-            vars: BTreeMap::new(),
-            tx: None,
-            env: None,
-        }
+        Draft::new(code, self.part.file, span, message, label)
     }
 }
 
@@ -204,6 +191,30 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// A draft at `span` of parsed file `file`, with nothing else set yet.
+    pub fn new(
+        code: &'static str,
+        file: usize,
+        span: Span,
+        message: String,
+        label: String,
+    ) -> Draft {
+        Draft {
+            code,
+            file,
+            span,
+            message,
+            label,
+            related: Vec::new(),
+            safe_alternative: None,
+            rollback: RollbackSource::Statement,
+            table: None,
+            vars: BTreeMap::new(),
+            tx: None,
+            env: None,
+        }
+    }
+
     pub fn table(mut self, t: &ObjName) -> Self {
         self.vars.entry("table").or_insert_with(|| t.qualified());
         self.table = Some(t.clone());

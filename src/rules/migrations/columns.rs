@@ -4,7 +4,7 @@ use crate::parse::sql::{AlterKind, Generated, Volatility};
 use crate::rules::{Draft, Rule, StmtCtx};
 
 use super::types::{TypeChange, classify, unknown_may_be_safe};
-use super::{alter_actions, tick};
+use super::{existing_alter, tick};
 
 pub struct AddColumnRewritesTable;
 
@@ -14,12 +14,9 @@ impl Rule for AddColumnRewritesTable {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::AddColumn { column, .. } = &a.kind else {
                 continue;
@@ -85,12 +82,9 @@ impl Rule for AddColumnNotNullWithoutDefault {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::AddColumn { column, .. } = &a.kind else {
                 continue;
@@ -145,12 +139,9 @@ impl Rule for ColumnTypeChangeRewrites {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::AlterColumnType {
                 column,
@@ -210,12 +201,9 @@ impl Rule for ColumnTypeNarrowing {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::AlterColumnType {
                 column,
@@ -264,12 +252,9 @@ impl Rule for SetNotNullScansTable {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::SetNotNull { column } = &a.kind else {
                 continue;

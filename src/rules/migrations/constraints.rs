@@ -3,7 +3,7 @@
 use crate::parse::sql::{AlterKind, ConstraintKind};
 use crate::rules::{Draft, Rule, StmtCtx};
 
-use super::{alter_actions, tick};
+use super::{existing_alter, tick};
 
 fn constraint_name(c: &crate::parse::sql::Constraint) -> String {
     c.name.as_ref().map(|n| n.name.clone()).unwrap_or_default()
@@ -17,12 +17,9 @@ impl Rule for ForeignKeyWithoutNotValid {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::AddConstraint { constraint } = &a.kind else {
                 continue;
@@ -78,12 +75,9 @@ impl Rule for CheckConstraintWithoutNotValid {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         let t = table.qualified();
         for a in actions {
             match &a.kind {
@@ -142,12 +136,9 @@ impl Rule for UniqueConstraintBuildsIndex {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::AddConstraint { constraint } = &a.kind else {
                 continue;

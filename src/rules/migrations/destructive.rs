@@ -3,7 +3,7 @@
 use crate::parse::sql::{AlterKind, Op};
 use crate::rules::{Draft, Rule, StmtCtx};
 
-use super::{alter_actions, tick};
+use super::{existing_alter, tick};
 
 pub struct DropColumn;
 
@@ -13,12 +13,9 @@ impl Rule for DropColumn {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::DropColumn { column, .. } = &a.kind else {
                 continue;
@@ -149,12 +146,9 @@ impl Rule for RenameColumn {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::RenameColumn { from, to } = &a.kind else {
                 continue;
@@ -194,12 +188,9 @@ impl Rule for RenameTable {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let AlterKind::RenameTable { to } = &a.kind else {
                 continue;

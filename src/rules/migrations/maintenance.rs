@@ -3,7 +3,7 @@
 use crate::parse::sql::{AlterKind, Op};
 use crate::rules::{Draft, Rule, StmtCtx};
 
-use super::{alter_actions, tick};
+use super::{existing_alter, tick};
 
 pub struct TableRewriteMaintenance;
 
@@ -77,12 +77,9 @@ impl Rule for SetLoggedUnlogged {
     }
 
     fn check_statement(&self, cx: &StmtCtx<'_>, out: &mut Vec<Draft>) {
-        let Some((table, actions)) = alter_actions(&cx.stmt.op) else {
+        let Some((table, actions)) = existing_alter(cx) else {
             return;
         };
-        if !cx.existing(table) {
-            return;
-        }
         for a in actions {
             let (what, opposite) = match a.kind {
                 AlterKind::SetLogged => ("SET LOGGED", "UNLOGGED"),

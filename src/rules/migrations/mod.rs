@@ -51,6 +51,15 @@ pub(crate) fn alter_actions(op: &Op) -> Option<(&crate::parse::sql::ObjName, &[A
     }
 }
 
+/// The ALTER TABLE actions of the statement when its table already holds rows (it was not
+/// created earlier in this migration or release): what most column and constraint rules
+/// look at.
+pub(crate) fn existing_alter<'a>(
+    cx: &crate::rules::StmtCtx<'a>,
+) -> Option<(&'a crate::parse::sql::ObjName, &'a [AlterAction])> {
+    alter_actions(&cx.stmt.op).filter(|(table, _)| cx.existing(table))
+}
+
 /// `code` in backticks.
 pub(crate) fn tick(s: &str) -> String {
     format!("`{s}`")

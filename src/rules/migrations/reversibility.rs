@@ -2,35 +2,9 @@
 
 use crate::finding::Rollback;
 use crate::model::inverse::{Inverse, Undo};
-use crate::rules::{Draft, MigrationCtx, RollbackSource, Rule};
-use crate::span::Span;
+use crate::rules::{Draft, MigrationCtx, Rule};
 
 use std::collections::BTreeMap;
-
-fn draft(
-    cx: &MigrationCtx<'_>,
-    code: &'static str,
-    file: usize,
-    span: Span,
-    message: String,
-    label: String,
-) -> Draft {
-    let _ = cx;
-    Draft {
-        code,
-        file,
-        span,
-        message,
-        label,
-        related: Vec::new(),
-        safe_alternative: None,
-        rollback: RollbackSource::Statement,
-        table: None,
-        vars: BTreeMap::new(),
-        tx: None,
-        env: None,
-    }
-}
 
 /// Every undo step the up part needs, in the order a down should run them.
 fn needed_undos(cx: &MigrationCtx<'_>) -> Vec<(usize, Undo)> {
@@ -79,9 +53,7 @@ impl Rule for MissingDownMigration {
         let sql: Vec<String> = undos.iter().map(|(_, u)| u.to_sql()).collect();
         let framework = m.framework.name();
         out.push(
-            draft(
-                cx,
-                "M501",
+            Draft::new("M501",
                 up.file,
                 first.head,
                 format!(
@@ -213,8 +185,7 @@ impl Rule for DownDoesNotReverseUp {
         for (i, sql) in missing {
             let (stmt, _) = &cx.up[i];
             out.push(
-                draft(
-                    cx,
+                Draft::new(
                     "M502",
                     up.file,
                     stmt.head,
