@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::classify::env::{self as envc, CodeRole, EnvFileRole};
+use crate::classify::environment::{Classifier, EnvKind};
 use crate::classify::{FileKind, classify_path};
 use crate::config::Config;
 use crate::discover::Found;
@@ -178,6 +179,7 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
             _ => {}
         }
     }
+    let classifier = Classifier::new(config);
     let mut warnings = Vec::new();
     let mut builder = EnvModelBuilder::new();
     builder.external(&config.env.external);
@@ -202,9 +204,10 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
                         malformed_message(&src, &parsed.malformed),
                     ));
                 }
-                let role = envc::env_file_role(&src.path);
+                let role = envc::env_file_role(&src.path, &classifier);
                 // Test and CI environments hold fixtures, like examples hold placeholders.
-                let fixture = matches!(&role, EnvFileRole::Environment(n) if matches!(n.as_str(), "test" | "ci" | "e2e"));
+                let fixture =
+                    matches!(&role, EnvFileRole::Environment(e) if e.kind == EnvKind::Test);
                 let documented =
                     role == EnvFileRole::Example || fixture || documented_path(&src.path);
                 builder.add_env_file(&src.path, &role, &parsed, documented);
@@ -219,7 +222,7 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
     let paths: BTreeSet<&str> = configs.iter().map(|f| f.rel.as_str()).collect();
     let mut variant_of: BTreeMap<&str, envc::ConfigVariant> = BTreeMap::new();
     for f in &configs {
-        if let Some(v) = envc::config_variant(&f.rel) {
+        if let Some(v) = envc::config_variant(&f.rel, &classifier) {
             variant_of.insert(f.rel.as_str(), v);
         }
     }
@@ -273,11 +276,7 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
         let documented = documented_path(&path);
         match (variant, base_group) {
             (Some(v), _) => {
-                if v.environment
-                    .as_deref()
-                    .and_then(envc::environment)
-                    .is_some_and(|(_, t)| t.deployed())
-                {
+                if v.environment.as_ref().is_some_and(|e| e.tier().deployed()) {
                     key_paths(&tree, &mut Vec::new(), &mut needles);
                 }
                 builder.add_config(
@@ -287,11 +286,20 @@ pub fn run(found: &[Found], config: &Config) -> EnvScan {
                     tree,
                     &src.text,
                     documented,
+                    false,
                 );
                 texts.insert(path, src);
             }
             (None, Some(group)) => {
-                builder.add_config(&path, group.clone(), None, tree, &src.text, documented);
+                builder.add_config(
+                    &path,
+                    group.clone(),
+                    None,
+                    tree,
+                    &src.text,
+                    documented,
+                    false,
+                );
                 texts.insert(path, src);
             }
             (None, None) => {
