@@ -396,7 +396,11 @@ pub fn scan_with(opts: &ScanOptions, extras: &ScanExtras<'_>) -> Result<ScanOutp
         .iter()
         .any(|r| r.code().starts_with('E') && config.rule_enabled(r.code()));
     let env = if env_rules {
-        envscan::run(&found, config)
+        let root_name = root
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        envscan::run(&found, config, &manifests, root_name.as_deref())
     } else {
         envscan::EnvScan::default()
     };

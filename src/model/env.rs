@@ -158,6 +158,25 @@ pub struct Opening {
     pub what: String,
 }
 
+/// A ConfigMap or Secret a Kubernetes workload uses, and whether changing it restarts the
+/// pods: the facts a diff-mode rule needs to say "this change will not reach the running
+/// pods".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigUse {
+    pub kind: ObjectKind,
+    pub object: String,
+    /// Where the workload names it (`envFrom`, `secretKeyRef`, a volume).
+    pub file: FileId,
+    pub span: Span,
+    /// `env`, `envFrom` or `volume`.
+    pub via: &'static str,
+    /// The files that define it in the repository (objects and generators).
+    pub defined_in: Vec<FileId>,
+    /// Why a change to it rolls the pods (a Kustomize hash suffix, a `checksum/` pod
+    /// annotation, a Reloader or Wave annotation), or `None` when it does not.
+    pub rolls: Option<&'static str>,
+}
+
 /// A process a manifest deploys: a compose service, a Kubernetes container, a Helm release's
 /// container; the variables it gets, and the code it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,8 +198,13 @@ pub struct DeployTarget {
     pub anchor: (FileId, Span),
     /// `its \`env:\``, `its \`environment:\``: where in `anchor` to add a variable.
     pub hint: String,
+    /// The Kustomize overlay that renders it from a base elsewhere: where a variable for this
+    /// environment alone goes.
+    pub overlay: Option<String>,
     /// The image it runs, for the rollback (`ghcr.io/acme/api:1.4.2`).
     pub image: Option<String>,
+    /// The ConfigMaps and Secrets its workload uses (Kubernetes only).
+    pub uses: Vec<ConfigUse>,
 }
 
 /// One environment (production, staging, ...) of one part of the repository.
@@ -570,6 +594,26 @@ impl EnvModelBuilder {
         }
     }
 
+    /// A base64 value (a Kubernetes Secret's `data`): judged decoded, quoted as written.
+    #[allow(clippy::too_many_arguments)]
+    pub fn encoded_value_in(
+        &mut self,
+        file: FileId,
+        key: &str,
+        key_span: Span,
+        decoded: &str,
+        encoded: &str,
+        value_span: Span,
+        documented: bool,
+        holder: Option<String>,
+    ) {
+        let before = self.model.secrets.len();
+        self.value_in(file, key, key_span, decoded, value_span, documented, holder);
+        if let Some(hit) = self.model.secrets.get_mut(before) {
+            hit.redacted = format!("{}, base64", crate::redact::redact(encoded));
+        }
+    }
+
     /// A span never to show (the value of a secret-like key whose text is not a plain
     /// string, a Secret's data).
     pub fn mask(&mut self, file: FileId, span: Span) {
@@ -925,7 +969,9 @@ mod tests {
             openings: Vec::new(),
             anchor: (f, Span::new(0, 1)),
             hint: "its `env:`".into(),
+            overlay: None,
             image: Some("ghcr.io/acme/api:1.0".into()),
+            uses: Vec::new(),
         }
     }
 

@@ -11,5 +11,6 @@ pub mod inverse;
 pub mod kube;
 pub mod manifests;
 pub mod migrations;
+pub mod providers;
 pub mod schema;
 pub mod secrets;
