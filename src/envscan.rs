@@ -14,10 +14,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::classify::env::{self as envc, CodeRole, EnvFileRole};
+use crate::classify::environment::{Classifier, EnvKind};
 use crate::classify::{FileKind, classify_path};
 use crate::config::Config;
 use crate::discover::Found;
 use crate::model::env::{EnvModel, EnvModelBuilder};
+use crate::model::manifests::{ManifestFile, Manifests, Role};
+use crate::model::providers;
 use crate::parse::dotenv;
 use crate::parse::envrefs::{self, Extracted, Lang};
 use crate::parse::keytree::{self, Node, ValueKind};
@@ -147,8 +150,9 @@ fn bounded(text: &[u8], start: usize, end: usize) -> bool {
     !before.is_some_and(|b| ident(b) || b == b'.') && !after.is_some_and(ident)
 }
 
-/// A parsed config file, or why it could not be read.
-type ParsedConfig = (String, Result<(SourceFile, Node), Warning>);
+/// A parsed config file (its documents, and whether it is Helm values), or why it could not
+/// be read.
+type ParsedConfig = (String, Result<(SourceFile, Vec<Node>, bool), Warning>);
 
 struct CodeResult {
     path: String,
@@ -161,14 +165,22 @@ struct CodeResult {
     warning: Option<Warning>,
 }
 
-/// Run the env stage over the discovered files.
-pub(crate) fn run(found: &[Found], contents: crate::Contents<'_>, config: &Config) -> EnvScan {
-    let mut env_files = Vec::new();
+/// Run the env stage over the discovered files. Env files, YAML config, compose files,
+/// Kubernetes manifests, Helm values and Dockerfiles come from `manifests` (read and parsed
+/// once, by the manifest stage); TOML/JSON config and source code are read here, through
+/// `contents` (the disk, or git objects in diff mode). `root_name` is the scanned folder's
+/// name (a root Dockerfile builds the image named like it).
+pub(crate) fn run(
+    found: &[Found],
+    contents: crate::Contents<'_>,
+    config: &Config,
+    manifests: &Manifests,
+    root_name: Option<&str>,
+) -> EnvScan {
     let mut configs = Vec::new();
     let mut code = Vec::new();
     for f in found {
         match classify_path(&f.rel) {
-            FileKind::Env => env_files.push(f),
             FileKind::Toml | FileKind::Json if !skipped_config(&f.rel) => configs.push(f),
             FileKind::Source => {
                 if let Some(lang) = envrefs::lang_of(&f.rel) {
@@ -178,49 +190,66 @@ pub(crate) fn run(found: &[Found], contents: crate::Contents<'_>, config: &Confi
             _ => {}
         }
     }
+    let classifier = Classifier::new(config);
     let mut warnings = Vec::new();
     let mut builder = EnvModelBuilder::new();
     builder.external(&config.env.external);
     let mut texts: BTreeMap<String, SourceFile> = BTreeMap::new();
 
-    // Env files.
-    let parsed_env: Vec<Result<(SourceFile, dotenv::EnvFile), Warning>> = env_files
-        .par_iter()
-        .map(|f| {
-            let src = contents.load(f).map_err(|m| warning(&f.rel, m))?;
-            let parsed = dotenv::parse(&src.text);
-            Ok((src, parsed))
-        })
+    // Env files, as the manifest stage read them.
+    let env_sources: Vec<&SourceFile> = manifests
+        .with_role(Role::Env)
+        .map(|(_, f)| &f.source)
         .collect();
-    for r in parsed_env {
-        match r {
-            Ok((src, parsed)) => {
-                warnings.extend(lossy_warning(&src));
-                if !parsed.malformed.is_empty() {
-                    warnings.push(warning(
-                        &src.path,
-                        malformed_message(&src, &parsed.malformed),
-                    ));
-                }
-                let role = envc::env_file_role(&src.path);
-                // Test and CI environments hold fixtures, like examples hold placeholders.
-                let fixture = matches!(&role, EnvFileRole::Environment(n) if matches!(n.as_str(), "test" | "ci" | "e2e"));
-                let documented =
-                    role == EnvFileRole::Example || fixture || documented_path(&src.path);
-                builder.add_env_file(&src.path, &role, &parsed, documented);
-                texts.insert(src.path.clone(), src);
-            }
-            Err(w) => warnings.push(w),
+    let parsed_env: Vec<(&SourceFile, dotenv::EnvFile)> = env_sources
+        .par_iter()
+        .map(|src| (*src, dotenv::parse(&src.text)))
+        .collect();
+    let mut env_files: BTreeMap<String, dotenv::EnvFile> = BTreeMap::new();
+    for (src, parsed) in parsed_env {
+        if !parsed.malformed.is_empty() {
+            warnings.push(warning(
+                &src.path,
+                malformed_message(src, &parsed.malformed),
+            ));
         }
+        let role = envc::env_file_role(&src.path, &classifier);
+        // Test and CI environments hold fixtures, like examples hold placeholders.
+        let fixture = matches!(&role, EnvFileRole::Environment(e) if e.kind == EnvKind::Test);
+        let documented = role == EnvFileRole::Example || fixture || documented_path(&src.path);
+        builder.add_env_file(&src.path, &role, &parsed, documented);
+        env_files.insert(src.path.clone(), parsed);
     }
 
+    // What compose services, Kubernetes containers, Helm values and Dockerfiles provide.
+    providers::collect(
+        &providers::Inputs {
+            manifests,
+            env_files: &env_files,
+            classifier: &classifier,
+            root_name,
+            documented: &documented_path,
+        },
+        &mut builder,
+    );
+
     // Structured config: per-environment variants, their bases, and every other file for
-    // secrets.
-    let paths: BTreeSet<&str> = configs.iter().map(|f| f.rel.as_str()).collect();
+    // secrets. TOML and JSON are read here; YAML comes parsed from the manifest stage.
+    let yaml_configs: Vec<&ManifestFile> = manifests
+        .files
+        .iter()
+        .filter(|f| matches!(f.role, Role::OtherYaml | Role::HelmValues))
+        .filter(|f| !f.yaml.docs.is_empty() && f.source.text.len() <= MAX_CONFIG_BYTES)
+        .collect();
+    let paths: BTreeSet<&str> = configs
+        .iter()
+        .map(|f| f.rel.as_str())
+        .chain(yaml_configs.iter().map(|f| f.path()))
+        .collect();
     let mut variant_of: BTreeMap<&str, envc::ConfigVariant> = BTreeMap::new();
-    for f in &configs {
-        if let Some(v) = envc::config_variant(&f.rel) {
-            variant_of.insert(f.rel.as_str(), v);
+    for path in &paths {
+        if let Some(v) = envc::config_variant(path, &classifier) {
+            variant_of.insert(path, v);
         }
     }
     let groups: BTreeSet<String> = variant_of.values().map(|v| v.group.clone()).collect();
@@ -250,16 +279,28 @@ pub(crate) fn run(found: &[Found], contents: crate::Contents<'_>, config: &Confi
                     keytree::from_json(&src.text)
                 };
                 let tree = tree.map_err(|m| warning(&f.rel, m))?;
-                Ok((src, tree))
+                Ok((src, vec![tree], false))
             })();
             (f.rel.clone(), r)
         })
         .collect();
+    let parsed_yaml = yaml_configs.iter().map(|f| {
+        let trees: Vec<Node> = f
+            .yaml
+            .docs
+            .iter()
+            .map(|d| keytree::from_yaml(&d.root))
+            .collect();
+        (
+            f.path().to_string(),
+            Ok((f.source.clone(), trees, f.role == Role::HelmValues)),
+        )
+    });
     let mut needles: BTreeSet<String> = BTreeSet::new();
-    for (path, r) in parsed_cfg {
+    for (path, r) in parsed_cfg.into_iter().chain(parsed_yaml) {
         let variant = variant_of.get(path.as_str());
         let base_group = base_of.get(&path);
-        let (src, tree) = match r {
+        let (src, mut trees, helm) = match r {
             Ok(x) => x,
             Err(w) => {
                 // Only files that take part in a comparison are worth a warning.
@@ -269,36 +310,56 @@ pub(crate) fn run(found: &[Found], contents: crate::Contents<'_>, config: &Confi
                 continue;
             }
         };
-        warnings.extend(lossy_warning(&src));
+        if src.lossy && !path.ends_with(".yaml") && !path.ends_with(".yml") {
+            warnings.extend(lossy_warning(&src));
+        }
         let documented = documented_path(&path);
-        match (variant, base_group) {
-            (Some(v), _) => {
-                if v.environment
-                    .as_deref()
-                    .and_then(envc::environment)
-                    .is_some_and(|(_, t)| t.deployed())
-                {
-                    key_paths(&tree, &mut Vec::new(), &mut needles);
+        // A YAML stream's later documents only count for secrets.
+        let rest: Vec<Node> = trees.drain(1.min(trees.len())..).collect();
+        let Some(tree) = trees.pop() else { continue };
+        let mut keep = false;
+        for t in &rest {
+            keep |= builder.add_config_values(&path, t, &src.text, documented);
+        }
+        if tree.kind != ValueKind::Table {
+            keep |= builder.add_config_values(&path, &tree, &src.text, documented);
+        } else {
+            match (variant, base_group) {
+                (Some(v), _) => {
+                    // Helm values feed templates: code does not read their keys.
+                    if !helm && v.environment.as_ref().is_some_and(|e| e.tier().deployed()) {
+                        key_paths(&tree, &mut Vec::new(), &mut needles);
+                    }
+                    builder.add_config(
+                        &path,
+                        v.group.clone(),
+                        v.environment.clone(),
+                        tree,
+                        &src.text,
+                        documented,
+                        helm,
+                    );
+                    keep = true;
                 }
-                builder.add_config(
-                    &path,
-                    v.group.clone(),
-                    v.environment.clone(),
-                    tree,
-                    &src.text,
-                    documented,
-                );
-                texts.insert(path, src);
-            }
-            (None, Some(group)) => {
-                builder.add_config(&path, group.clone(), None, tree, &src.text, documented);
-                texts.insert(path, src);
-            }
-            (None, None) => {
-                if builder.add_config_values(&path, &tree, &src.text, documented) {
-                    texts.insert(path, src);
+                (None, Some(group)) => {
+                    builder.add_config(
+                        &path,
+                        group.clone(),
+                        None,
+                        tree,
+                        &src.text,
+                        documented,
+                        helm,
+                    );
+                    keep = true;
+                }
+                (None, None) => {
+                    keep |= builder.add_config_values(&path, &tree, &src.text, documented);
                 }
             }
+        }
+        if keep {
+            texts.insert(path, src);
         }
     }
 
@@ -393,8 +454,21 @@ pub(crate) fn run(found: &[Found], contents: crate::Contents<'_>, config: &Confi
     }
 
     let model = builder.build();
-    let mut sources: Vec<Option<SourceFile>> =
-        model.files.iter().map(|p| texts.remove(p)).collect();
+    // Manifest files the model points into come from the manifest stage.
+    let by_path: BTreeMap<&str, &SourceFile> = manifests
+        .files
+        .iter()
+        .map(|f| (f.path(), &f.source))
+        .collect();
+    let mut sources: Vec<Option<SourceFile>> = model
+        .files
+        .iter()
+        .map(|p| {
+            texts
+                .remove(p)
+                .or_else(|| by_path.get(p.as_str()).map(|s| (*s).clone()))
+        })
+        .collect();
     for (file, span) in &model.masks {
         if let Some(Some(src)) = sources.get_mut(*file) {
             crate::redact::mask_value(&mut src.text, *span);

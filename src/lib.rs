@@ -538,7 +538,11 @@ fn pipeline(
         .iter()
         .any(|r| r.code().starts_with('E') && config.rule_enabled(r.code()));
     let env = if env_rules && other_families {
-        envscan::run(all, contents, config)
+        let root_name = root
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        envscan::run(all, contents, config, &manifests, root_name.as_deref())
     } else {
         envscan::EnvScan::default()
     };

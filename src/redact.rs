@@ -71,7 +71,7 @@ fn assignments() -> &'static Regex {
         Regex::new(concat!(
             // A key that names a secret, as a whole word or part of one (DB_PASSWORD,
             // apiToken, client-secret), then `=` or `:`, then the value: quoted or bare.
-            r#"(?i)\b[A-Za-z0-9_.\-]*(?:passw(?:or)?d|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?)[A-Za-z0-9_.\-]*["']?\s*(?:=|:)\s*"#,
+            r#"(?i)\b[A-Za-z0-9_.\-]*(?:passw(?:or)?d|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?)[A-Za-z0-9_.\-]*["']?[ \t]*(?:=|:)[ \t]*"#,
             r#"(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'#,;}{\]\[]+))"#,
         ))
         .expect("assignment pattern")
@@ -244,6 +244,12 @@ mod tests {
         assert_eq!(output(t), t);
         let sql = "ALTER ROLE app WITH PASSWORD 'hunter2-but-longer';";
         assert!(!source(sql).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_key_with_no_value_on_its_line_masks_nothing_below() {
+        let t = "secretKeyRef:\n  name: api-db\nDB_PASSWORD=\nLOG_LEVEL=debug\n";
+        assert_eq!(source(t), t);
     }
 
     #[test]

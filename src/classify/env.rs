@@ -1,61 +1,18 @@
-//! Environments from paths: which environment an env file or a config file belongs to, which
-//! files document the contract (`.env.example`), where a group of per-environment config
-//! files lives, and whether a source file is application code, a test or tooling.
+//! What the env family reads from paths: the role of an env file (`.env.production` provides
+//! for one environment, `.env` for every environment of its folder, `.env.example` documents
+//! the contract), the folder whose code an environment's declarations cover, where a group of
+//! per-environment config files lives, and whether a source file is application code, a test
+//! or tooling.
 //!
-//! Everything here is a function of the path alone.
+//! Which environment a path names is decided by [`super::environment::Classifier`], the one
+//! classifier every family uses (`[environments.<name>] paths` first, then path conventions);
+//! this module only says how an env file's name or a config file's place turns into a role or
+//! a group. Everything here is a function of the path (and the configuration) alone.
 
 use serde::Serialize;
 
-/// How close an environment is to production. Rules weigh findings by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Tier {
-    /// Development, local, test, CI: expected to differ from production.
-    Development,
-    /// Staging, QA, UAT, canary, pre-production: deployed, not production.
-    PreProduction,
-    Production,
-}
-
-impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Development => "development",
-            Tier::PreProduction => "pre-production",
-            Tier::Production => "production",
-        }
-    }
-
-    /// Deployed environments (pre-production and production).
-    pub fn deployed(self) -> bool {
-        self != Tier::Development
-    }
-}
-
-/// The canonical name and tier of an environment name (`prod` → `production`), or `None`
-/// when the word names no environment.
-pub fn environment(word: &str) -> Option<(&'static str, Tier)> {
-    let w = word.to_ascii_lowercase();
-    let found = match w.as_str() {
-        "production" | "prod" | "prd" | "live" => ("production", Tier::Production),
-        "staging" | "stage" | "stg" => ("staging", Tier::PreProduction),
-        "preprod" | "pre-prod" | "preproduction" | "pre-production" => {
-            ("preprod", Tier::PreProduction)
-        }
-        "uat" => ("uat", Tier::PreProduction),
-        "qa" => ("qa", Tier::PreProduction),
-        "canary" => ("canary", Tier::PreProduction),
-        "sandbox" => ("sandbox", Tier::PreProduction),
-        "demo" => ("demo", Tier::PreProduction),
-        "development" | "dev" | "develop" => ("development", Tier::Development),
-        "local" => ("local", Tier::Development),
-        "test" | "testing" => ("test", Tier::Development),
-        "ci" => ("ci", Tier::Development),
-        "e2e" => ("e2e", Tier::Development),
-        _ => return None,
-    };
-    Some(found)
-}
+pub use super::environment::Tier;
+use super::environment::{At, Classifier, Environment, canonical};
 
 /// Words that mark an env file as documentation of the contract rather than a provider.
 fn is_example_word(w: &str) -> bool {
@@ -71,8 +28,9 @@ fn is_example_word(w: &str) -> bool {
 pub enum EnvFileRole {
     /// `.env`, `.env.local`: loaded in every environment of its folder.
     Base,
-    /// `.env.production`, `.env.staging.local`, `prod.env`, `deploy/production/.env`.
-    Environment(String),
+    /// `.env.production`, `.env.staging.local`, `prod.env`, `deploy/production/.env`, or a
+    /// path an `[environments.<name>] paths` glob names.
+    Environment(Environment),
     /// `.env.example`, `.env.sample`, `.env.template`, `example.env`, `.env.prod.example`:
     /// the documented contract, committed on purpose, provides nothing.
     Example,
@@ -83,10 +41,10 @@ pub enum EnvFileRole {
 }
 
 /// The role of an env file (a path [`super::classify_path`] calls [`super::FileKind::Env`]).
-pub fn env_file_role(path: &str) -> EnvFileRole {
+/// The environment comes from `envs` ([`Classifier`]): a configured glob, the file name
+/// (`.env.<environment>`, `<environment>.env`), or for a bare `.env` its folders.
+pub fn env_file_role(path: &str, envs: &Classifier) -> EnvFileRole {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let parent = super::parent_dir(path);
-    let parent_name = parent.rsplit('/').next().unwrap_or(parent);
     let lower = name.to_ascii_lowercase();
     // `.env`, `.env.<parts>`; `<parts>.env`; `<parts>.env.<parts>`.
     let parts: Vec<&str> = lower.split('.').filter(|p| !p.is_empty()).collect();
@@ -102,18 +60,21 @@ pub fn env_file_role(path: &str) -> EnvFileRole {
     if others.iter().any(|p| is_example_word(p)) {
         return EnvFileRole::Example;
     }
+    if let Some(p) = envs.configured(path) {
+        return EnvFileRole::Environment(p.env);
+    }
     if others.is_empty() || others == ["local"] {
         // A bare `.env` inside a folder named for an environment belongs to it.
-        if let Some((env, _)) = environment(parent_name) {
-            return EnvFileRole::Environment(env.to_string());
-        }
-        return EnvFileRole::Base;
+        return match envs.place_by_folder(path) {
+            Some(p) => EnvFileRole::Environment(p.env),
+            None => EnvFileRole::Base,
+        };
     }
     let words: Vec<&str> = others.iter().copied().filter(|p| *p != "local").collect();
     if let [word] = words.as_slice()
-        && let Some((env, _)) = environment(word)
+        && let Some(env) = canonical(word)
     {
-        return EnvFileRole::Environment(env.to_string());
+        return EnvFileRole::Environment(env);
     }
     EnvFileRole::Unassigned
 }
@@ -134,6 +95,7 @@ fn is_container_dir(name: &str) -> bool {
             | "deployments"
             | "infra"
             | "settings"
+            | "overlays"
     )
 }
 
@@ -143,7 +105,7 @@ fn is_container_dir(name: &str) -> bool {
 pub fn scope_of(path: &str) -> String {
     let mut dir = super::parent_dir(path);
     let last = |d: &str| d.rsplit('/').next().unwrap_or(d).to_string();
-    if !dir.is_empty() && environment(&last(dir)).is_some() {
+    if !dir.is_empty() && canonical(&last(dir)).is_some() {
         dir = super::parent_dir(dir);
         if !dir.is_empty() && is_container_dir(&last(dir)) {
             dir = super::parent_dir(dir);
@@ -167,14 +129,23 @@ pub struct ConfigVariant {
     /// variants of one configuration (`config/{env}.toml`).
     pub group: String,
     /// The environment, or `None` for the base file every environment inherits from.
-    pub environment: Option<String>,
+    pub environment: Option<Environment>,
 }
 
 /// Stems that name a base configuration the environments layer over.
 fn is_base_stem(w: &str) -> bool {
     matches!(
         w.to_ascii_lowercase().as_str(),
-        "default" | "defaults" | "base" | "common" | "shared" | "global" | "config" | "settings"
+        "default"
+            | "defaults"
+            | "base"
+            | "common"
+            | "shared"
+            | "global"
+            | "config"
+            | "settings"
+            | "values"
+            | "application"
     )
 }
 
@@ -206,51 +177,21 @@ fn config_like(path: &str) -> bool {
 
 /// A config file's place among per-environment variants (`config/production.toml`,
 /// `config.staging.json`, `appsettings.Production.json`, `settings-prod.toml`,
-/// `deploy/staging/app.toml`), or `None` when the path names no environment or does not
-/// look like configuration.
-pub fn config_variant(path: &str) -> Option<ConfigVariant> {
+/// `deploy/staging/app.toml`, `values-prod.yaml`, `application-staging.yml`, or a path an
+/// `[environments.<name>] paths` glob names), or `None` when the path names no environment
+/// or does not look like configuration.
+pub fn config_variant(path: &str, envs: &Classifier) -> Option<ConfigVariant> {
     if !config_like(path) || code_role(path) == CodeRole::Test {
         return None;
     }
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let dir = super::parent_dir(path);
-    let (stem, ext) = name.rsplit_once('.')?;
-    let join = |d: &str, n: String| {
-        if d.is_empty() { n } else { format!("{d}/{n}") }
-    };
-    // The file's stem, split on `.`, `-` and `_`, keeping the separators.
-    let mut words: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    for (i, c) in stem.char_indices() {
-        if matches!(c, '.' | '-' | '_') {
-            words.push((start, i));
-            start = i + 1;
-        }
+    let p = envs.place(path)?;
+    if matches!(p.at, At::Configured { .. }) && p.group(path).is_none() {
+        return None;
     }
-    words.push((start, stem.len()));
-    let envs: Vec<(usize, usize, &'static str)> = words
-        .iter()
-        .filter_map(|&(s, e)| environment(&stem[s..e]).map(|(env, _)| (s, e, env)))
-        .collect();
-    if let [(s, e, env)] = envs.as_slice() {
-        let group = join(dir, format!("{}{{env}}{}.{ext}", &stem[..*s], &stem[*e..]));
-        return Some(ConfigVariant {
-            group,
-            environment: Some(env.to_string()),
-        });
-    }
-    if envs.is_empty() {
-        // `deploy/production/app.toml`: the folder names the environment.
-        let dir_name = dir.rsplit('/').next().unwrap_or(dir);
-        if let Some((env, _)) = environment(dir_name) {
-            let up = super::parent_dir(dir);
-            return Some(ConfigVariant {
-                group: join(&join(up, "{env}".to_string()), name.to_string()),
-                environment: Some(env.to_string()),
-            });
-        }
-    }
-    None
+    Some(ConfigVariant {
+        group: p.group(path)?,
+        environment: Some(p.env),
+    })
 }
 
 /// The groups a base file (`config/default.toml`, `appsettings.json`, `settings.toml`) may
@@ -267,7 +208,16 @@ pub fn base_candidates(group: &str) -> Vec<String> {
     let after_is_ext = after.starts_with('.') && !after[1..].contains('.');
     if at_name_start && after_is_ext {
         for b in [
-            "default", "defaults", "base", "common", "shared", "global", "config", "settings",
+            "default",
+            "defaults",
+            "base",
+            "common",
+            "shared",
+            "global",
+            "config",
+            "settings",
+            "values",
+            "application",
         ] {
             out.push(format!("{before}{b}{after}"));
         }
@@ -414,7 +364,15 @@ mod tests {
     use super::*;
 
     fn env(name: &str) -> EnvFileRole {
-        EnvFileRole::Environment(name.to_string())
+        EnvFileRole::Environment(Environment::named(name))
+    }
+
+    fn env_file_role(path: &str) -> EnvFileRole {
+        super::env_file_role(path, &Classifier::default())
+    }
+
+    fn config_variant(path: &str) -> Option<ConfigVariant> {
+        super::config_variant(path, &Classifier::default())
     }
 
     #[test]
@@ -427,6 +385,9 @@ mod tests {
         assert_eq!(env_file_role("prod.env"), env("production"));
         assert_eq!(env_file_role("hack/test.env"), env("test"));
         assert_eq!(env_file_role("deploy/production/.env"), env("production"));
+        assert_eq!(env_file_role("deploy/staging/web/.env"), env("staging"));
+        assert_eq!(env_file_role("apps/live-chat/.env"), EnvFileRole::Base);
+        assert_eq!(env_file_role(".env.local"), EnvFileRole::Base);
         for example in [
             ".env.example",
             ".env.sample",
@@ -463,10 +424,31 @@ mod tests {
     }
 
     #[test]
+    fn configured_environments() {
+        let config = crate::config::Config::parse(
+            "[environments.production]\npaths = [\"ops/live/**\"]\n[environments.blue]\npaths = [\"ops/blue/**\"]\nkind = \"staging\"\n",
+            std::path::Path::new("forecast.toml"),
+        )
+        .unwrap();
+        let c = Classifier::new(&config);
+        assert_eq!(super::env_file_role("ops/live/.env", &c), env("production"));
+        let v = super::config_variant("ops/blue/app.toml", &c).unwrap();
+        assert_eq!(v.group, "{env}/app.toml");
+        let e = v.environment.unwrap();
+        assert_eq!((e.name.as_str(), e.tier()), ("blue", Tier::PreProduction));
+        assert_eq!(
+            super::config_variant("ops/live/app.toml", &c)
+                .unwrap()
+                .group,
+            "{env}/app.toml"
+        );
+    }
+
+    #[test]
     fn config_variants_and_bases() {
         let v = config_variant("config/production.toml").unwrap();
         assert_eq!(v.group, "config/{env}.toml");
-        assert_eq!(v.environment.as_deref(), Some("production"));
+        assert_eq!(v.environment.map(|e| e.name).as_deref(), Some("production"));
         assert_eq!(
             config_variant("config/staging.toml").unwrap().group,
             "config/{env}.toml"
@@ -486,6 +468,17 @@ mod tests {
         assert_eq!(config_variant("data/staging.json"), None);
         assert_eq!(config_variant("tests/config/production.toml"), None);
         assert_eq!(config_variant("config/prod-staging.toml"), None);
+        assert_eq!(
+            config_variant("chart/values-prod.yaml").unwrap().group,
+            "chart/values-{env}.yaml"
+        );
+        assert_eq!(
+            config_variant("src/main/resources/application-staging.yml")
+                .unwrap()
+                .group,
+            "src/main/resources/application-{env}.yml"
+        );
+        assert!(base_candidates("chart/values-{env}.yaml").contains(&"chart/values.yaml".into()));
         assert!(base_candidates("config/{env}.toml").contains(&"config/default.toml".into()));
         assert!(base_candidates("appsettings.{env}.json").contains(&"appsettings.json".into()));
         assert!(base_candidates("settings-{env}.toml").contains(&"settings.toml".into()));

@@ -1,14 +1,14 @@
 //! The env and config model: per environment, the variables it provides and where each
 //! comes from; per code location, the variables read; the documented contract
 //! (`.env.example`); per-environment structured config files grouped for comparison; and the
-//! secrets committed in env and config files.
+//! secrets committed in env, config and manifest files.
 //!
-//! Facts come in through [`EnvModelBuilder`]. Today the pipeline pushes env files, code
-//! reads, TOML/JSON config files and `forecast.toml`'s `[env] external` list. Other
-//! providers (compose `environment`/`env_file`, Kubernetes `env`/`envFrom` through the
-//! ConfigMaps and Secrets in the repository, Helm `values-<env>.yaml` env lists, Dockerfile
-//! `ENV`/`ARG`) push [`Provision`]s into the same model with [`EnvModelBuilder::provide`],
-//! naming the environment and the folder whose code it runs; the rules need no change.
+//! Facts come in through [`EnvModelBuilder`]: env files, code reads, TOML/JSON/YAML config
+//! files and `forecast.toml`'s `[env] external` list; and the deploy targets the manifests
+//! declare ([`DeployTarget`]: a compose service, a Kubernetes container, a Helm release),
+//! each with the variables it gives its process and the folder of code it runs
+//! ([`crate::model::providers`] finds them). Dockerfile `ENV` and `ARG` provide for every
+//! environment that runs the image ([`EnvModel::always`]).
 //!
 //! The model reads nothing from disk and reports nothing.
 
@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::classify::env::{CodeRole, EnvFileRole, Tier, environment, in_scope, scope_of};
+use crate::classify::env::{CodeRole, EnvFileRole, Tier, in_scope, scope_of};
+use crate::classify::environment::Environment as EnvName;
 use crate::model::secrets::{self, SecretKind};
 use crate::parse::dotenv::EnvFile;
 use crate::parse::envrefs::{EnvRef, Extracted, Lang, Stage};
@@ -25,6 +26,10 @@ use crate::span::Span;
 
 /// Index into [`EnvModel::files`].
 pub type FileId = usize;
+
+/// The name an environment gets when the manifest that deploys the code names none
+/// (`compose.yaml`, Kubernetes manifests outside any environment folder).
+pub const UNNAMED: &str = "default";
 
 /// Where a provided variable comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -35,9 +40,22 @@ pub enum ProvisionKind {
     /// `[env] external` in forecast.toml: provided outside the repository (a secret
     /// manager, the platform's settings).
     External,
-    // Phase 2 of the env-drift work adds, pushing through `EnvModelBuilder::provide`:
-    // ComposeEnvironment, ComposeEnvFile, KubernetesEnv, KubernetesEnvFrom (ConfigMap /
-    // Secret), HelmValues, DockerfileEnv, DockerfileArg.
+    /// A compose service's `environment:` entry.
+    ComposeEnvironment,
+    /// A line of an env file a compose service names in `env_file:`.
+    ComposeEnvFile,
+    /// A compose service's `build.args` entry: the build only.
+    ComposeBuildArg,
+    /// A Kubernetes container's `env:` entry.
+    KubernetesEnv,
+    /// A key of the ConfigMap or Secret a container's `envFrom:` names.
+    KubernetesEnvFrom,
+    /// An `env:` / `extraEnv:` entry of Helm values, or a variable the chart's templates set.
+    HelmValues,
+    /// A Dockerfile `ENV`: the build steps after it and the running image.
+    DockerfileEnv,
+    /// A Dockerfile `ARG`: the build only.
+    DockerfileArg,
 }
 
 impl ProvisionKind {
@@ -45,18 +63,63 @@ impl ProvisionKind {
         match self {
             ProvisionKind::EnvFile => "env file",
             ProvisionKind::External => "forecast.toml `[env] external`",
+            ProvisionKind::ComposeEnvironment => "compose `environment`",
+            ProvisionKind::ComposeEnvFile => "compose `env_file`",
+            ProvisionKind::ComposeBuildArg => "compose `build.args`",
+            ProvisionKind::KubernetesEnv => "Kubernetes `env`",
+            ProvisionKind::KubernetesEnvFrom => "Kubernetes `envFrom`",
+            ProvisionKind::HelmValues => "Helm values",
+            ProvisionKind::DockerfileEnv => "Dockerfile `ENV`",
+            ProvisionKind::DockerfileArg => "Dockerfile `ARG`",
         }
     }
 
     /// Does a variable provided this way reach the build, the running process, or both?
-    /// Env files are read by the build tools (Next.js, Vite) and by the process.
+    /// Env files are read by the build tools (Next.js, Vite) and by the process; a
+    /// Dockerfile `ENV` by the build steps after it and the image; an `ARG` and compose
+    /// `build.args` by the build only; what a compose service or a Kubernetes container sets
+    /// reaches only the running process, after the bundler has inlined `NEXT_PUBLIC_*`.
     pub fn reaches(self, stage: Stage) -> bool {
         match self {
-            ProvisionKind::EnvFile | ProvisionKind::External => {
+            ProvisionKind::EnvFile | ProvisionKind::External | ProvisionKind::DockerfileEnv => {
                 matches!(stage, Stage::Build | Stage::Runtime)
             }
+            ProvisionKind::DockerfileArg | ProvisionKind::ComposeBuildArg => stage == Stage::Build,
+            ProvisionKind::ComposeEnvironment
+            | ProvisionKind::ComposeEnvFile
+            | ProvisionKind::KubernetesEnv
+            | ProvisionKind::KubernetesEnvFrom
+            | ProvisionKind::HelmValues => stage == Stage::Runtime,
         }
     }
+}
+
+/// The Kubernetes object a variable's value is served from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ObjectKind {
+    ConfigMap,
+    Secret,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::ConfigMap => "ConfigMap",
+            ObjectKind::Secret => "Secret",
+        }
+    }
+}
+
+/// Where a Kubernetes variable's value is kept: a ConfigMap or Secret, and the key there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedFrom {
+    pub kind: ObjectKind,
+    /// The object's name.
+    pub object: String,
+    /// The key in the object (where the value is), or the reference when the object is
+    /// not in the repository.
+    pub file: FileId,
+    pub span: Span,
 }
 
 /// One variable provided to an environment.
@@ -68,13 +131,88 @@ pub struct Provision {
     /// The key in that file.
     pub span: Span,
     pub kind: ProvisionKind,
+    /// For Kubernetes variables: the ConfigMap or Secret that serves the value.
+    pub from: Option<ServedFrom>,
+}
+
+impl Provision {
+    pub fn new(name: &str, file: FileId, span: Span, kind: ProvisionKind) -> Provision {
+        Provision {
+            name: name.to_string(),
+            file: Some(file),
+            span,
+            kind,
+            from: None,
+        }
+    }
+}
+
+/// Why an environment may receive variables forecast cannot see: an `env_file` that is not in
+/// the repository, `envFrom` of an object defined elsewhere, a chart whose templates were not
+/// read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    pub file: FileId,
+    pub span: Span,
+    /// `` `envFrom` names Secret `api-env`, which is not in the repository ``.
+    pub what: String,
+}
+
+/// A ConfigMap or Secret a Kubernetes workload uses, and whether changing it restarts the
+/// pods: the facts a diff-mode rule needs to say "this change will not reach the running
+/// pods".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigUse {
+    pub kind: ObjectKind,
+    pub object: String,
+    /// Where the workload names it (`envFrom`, `secretKeyRef`, a volume).
+    pub file: FileId,
+    pub span: Span,
+    /// `env`, `envFrom` or `volume`.
+    pub via: &'static str,
+    /// The files that define it in the repository (objects and generators).
+    pub defined_in: Vec<FileId>,
+    /// Why a change to it rolls the pods (a Kustomize hash suffix, a `checksum/` pod
+    /// annotation, a Reloader or Wave annotation), or `None` when it does not.
+    pub rolls: Option<&'static str>,
+}
+
+/// A process a manifest deploys: a compose service, a Kubernetes container, a Helm release's
+/// container; the variables it gets, and the code it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeployTarget {
+    /// The environment the manifest is for; `None` when its path names none.
+    pub env: Option<EnvName>,
+    /// For messages: `compose service \`api\``, `` `deployment/api` (container `api`) ``.
+    pub label: String,
+    /// The same process across environments (`deployment/api/api`): the base of two
+    /// overlays, one service in two compose files.
+    pub identity: String,
+    /// The folder of the code it runs (a compose `build` context, the folder of the
+    /// Dockerfile that builds its image); `None` when forecast cannot tell.
+    pub scope: Option<String>,
+    pub provisions: Vec<Provision>,
+    pub openings: Vec<Opening>,
+    /// Where a missing variable belongs: the `env:` / `environment:` key, or the container
+    /// or service name when it has none.
+    pub anchor: (FileId, Span),
+    /// `its \`env:\``, `its \`environment:\``: where in `anchor` to add a variable.
+    pub hint: String,
+    /// The Kustomize overlay that renders it from a base elsewhere: where a variable for this
+    /// environment alone goes.
+    pub overlay: Option<String>,
+    /// The image it runs, for the rollback (`ghcr.io/acme/api:1.4.2`).
+    pub image: Option<String>,
+    /// The ConfigMaps and Secrets its workload uses (Kubernetes only).
+    pub uses: Vec<ConfigUse>,
 }
 
 /// One environment (production, staging, ...) of one part of the repository.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Environment {
-    /// Canonical name: `production`, `staging`, `development`, ... or `default` for the
-    /// bare `.env` of a folder that names no environment.
+    /// Canonical name: `production`, `staging`, `development`, ..., a name configured in
+    /// forecast.toml, or `default` for the bare `.env` of a folder that names no environment
+    /// and for manifests that name none ([`UNNAMED`]).
     pub name: String,
     pub tier: Tier,
     /// The folder whose code runs in it (`""`: the whole repository).
@@ -88,6 +226,12 @@ pub struct Environment {
     pub implicit: bool,
     /// It may receive variables forecast cannot see.
     pub open: bool,
+    /// Why it is open, when a manifest says.
+    pub openings: Vec<Opening>,
+    /// The deploy targets that run its code (indexes into [`EnvModel::targets`]).
+    pub targets: Vec<usize>,
+    /// Env files declare it (rather than only manifests).
+    pub from_files: bool,
 }
 
 impl Environment {
@@ -95,21 +239,38 @@ impl Environment {
     /// (pydantic settings) match whatever the case, and as the prefix of a nested
     /// `NAME__FIELD` variable.
     pub fn provides(&self, name: &str, case_insensitive: bool, stage: Stage) -> bool {
-        self.provisions.iter().any(|p| {
-            p.kind.reaches(stage)
-                && (p.name == name
-                    || (case_insensitive
-                        && (p.name.eq_ignore_ascii_case(name)
-                            || p.name.len() > name.len() + 2
-                                && p.name[..name.len()].eq_ignore_ascii_case(name)
-                                && p.name[name.len()..].starts_with("__"))))
-        })
+        self.provisions
+            .iter()
+            .any(|p| p.kind.reaches(stage) && name_matches(&p.name, name, case_insensitive))
+    }
+
+    /// Does it set `name` at all, whatever the stage it reaches?
+    pub fn declares(&self, name: &str, case_insensitive: bool) -> bool {
+        self.provisions
+            .iter()
+            .any(|p| name_matches(&p.name, name, case_insensitive))
     }
 
     /// Its own declaration file: where a missing variable belongs.
     pub fn home(&self) -> Option<FileId> {
         self.files.first().copied()
     }
+
+    /// Is it the stand-in for manifests or a folder that name no environment?
+    pub fn unnamed(&self) -> bool {
+        self.name == UNNAMED
+    }
+}
+
+/// Does provided `have` answer a read of `want`?
+pub fn name_matches(have: &str, want: &str, case_insensitive: bool) -> bool {
+    have == want
+        || (case_insensitive
+            && (have.eq_ignore_ascii_case(want)
+                || have.len() > want.len() + 2
+                    && have.is_char_boundary(want.len())
+                    && have[..want.len()].eq_ignore_ascii_case(want)
+                    && have[want.len()..].starts_with("__")))
 }
 
 /// `.env.example` and friends: the variables the project documents.
@@ -136,8 +297,10 @@ pub struct ConfigFile {
     /// The path with the environment replaced by `{env}`.
     pub group: String,
     /// `None`: the base every environment layers over.
-    pub environment: Option<String>,
+    pub environment: Option<EnvName>,
     pub tree: Node,
+    /// Helm values, whose keys feed chart templates rather than application code.
+    pub helm_values: bool,
 }
 
 /// Config files of one group: the base (if any) and one variant per environment.
@@ -164,6 +327,9 @@ pub struct SecretHit {
     pub redacted: String,
     /// Found in a file that documents the contract or holds test fixtures.
     pub documented: bool,
+    /// What holds it, when not a plain file entry: `ConfigMap \`app-config\``,
+    /// `compose service \`api\``.
+    pub holder: Option<String>,
 }
 
 /// Everything the env rules look at.
@@ -179,6 +345,11 @@ pub struct EnvModel {
     /// Env files whose environment is not known yet (`gotrue.env`, `.env.override`), with
     /// their declarations: a compose `env_file` or a manifest will name it.
     pub unassigned: Vec<(FileId, Vec<Provision>)>,
+    /// Every process the manifests deploy, with what it gets.
+    pub targets: Vec<DeployTarget>,
+    /// Variables provided to every environment that runs the code of a folder (Dockerfile
+    /// `ENV` and `ARG`): (folder, provision).
+    pub always: Vec<(String, Provision)>,
     pub configs: Vec<ConfigFile>,
     pub config_sets: Vec<ConfigSet>,
     pub secrets: Vec<SecretHit>,
@@ -222,6 +393,22 @@ impl EnvModel {
             None => p == name,
         })
     }
+
+    /// Is `name` provided to code at `path` in every environment (a Dockerfile `ENV` or
+    /// `ARG` of the image that runs it)?
+    pub fn always_provides(
+        &self,
+        path: &str,
+        name: &str,
+        case_insensitive: bool,
+        stage: Stage,
+    ) -> bool {
+        self.always.iter().any(|(scope, p)| {
+            in_scope(path, scope)
+                && p.kind.reaches(stage)
+                && name_matches(&p.name, name, case_insensitive)
+        })
+    }
 }
 
 /// Builds an [`EnvModel`] from the facts each stage pushes in.
@@ -251,14 +438,20 @@ impl EnvModelBuilder {
         id
     }
 
-    fn environment(&mut self, name: &str, scope: &str) -> usize {
+    /// The id of a file already registered.
+    pub fn file_id(&self, path: &str) -> Option<FileId> {
+        self.paths.get(path).copied()
+    }
+
+    fn environment(&mut self, env: &EnvName, scope: &str) -> usize {
+        self.environment_with(&env.name, env.tier(), scope)
+    }
+
+    fn environment_with(&mut self, name: &str, tier: Tier, scope: &str) -> usize {
         let key = (scope.to_string(), name.to_string());
         if let Some(&i) = self.envs.get(&key) {
             return i;
         }
-        let tier = environment(name)
-            .map(|(_, t)| t)
-            .unwrap_or(Tier::Development);
         let i = self.model.environments.len();
         self.model.environments.push(Environment {
             name: name.to_string(),
@@ -268,14 +461,17 @@ impl EnvModelBuilder {
             files: Vec::new(),
             implicit: false,
             open: false,
+            openings: Vec::new(),
+            targets: Vec::new(),
+            from_files: false,
         });
         self.envs.insert(key, i);
         i
     }
 
-    /// The seam every provider uses: `env` (a canonical name, see
-    /// [`crate::classify::env::environment`]) running the code under `scope` receives `p`.
-    pub fn provide(&mut self, env: &str, scope: &str, p: Provision) {
+    /// The seam every file-level provider uses: `env` running the code under `scope`
+    /// receives `p`.
+    pub fn provide(&mut self, env: &EnvName, scope: &str, p: Provision) {
         let i = self.environment(env, scope);
         let e = &mut self.model.environments[i];
         if let Some(f) = p.file
@@ -288,9 +484,22 @@ impl EnvModelBuilder {
 
     /// `env` may receive variables forecast cannot see (an `env_file` that is not in the
     /// repository, `envFrom` of an object defined elsewhere): rules do not judge its reads.
-    pub fn mark_open(&mut self, env: &str, scope: &str) {
+    pub fn mark_open(&mut self, env: &EnvName, scope: &str, why: Option<Opening>) {
         let i = self.environment(env, scope);
-        self.model.environments[i].open = true;
+        let e = &mut self.model.environments[i];
+        e.open = true;
+        e.openings.extend(why);
+    }
+
+    /// A process a manifest deploys. When it runs code of the repository (`target.scope`),
+    /// it joins the environment of its name at that folder when the model is built.
+    pub fn add_target(&mut self, target: DeployTarget) {
+        self.model.targets.push(target);
+    }
+
+    /// `p` reaches every environment that runs the code under `scope` (a Dockerfile `ENV`).
+    pub fn always(&mut self, scope: &str, p: Provision) {
+        self.model.always.push((scope.to_string(), p));
     }
 
     /// A parsed `.env` file: its role decides whether it provides for one environment, for
@@ -308,12 +517,7 @@ impl EnvModelBuilder {
         let provisions: Vec<Provision> = parsed
             .entries
             .iter()
-            .map(|e| Provision {
-                name: e.key.clone(),
-                file: Some(file),
-                span: e.key_span,
-                kind: ProvisionKind::EnvFile,
-            })
+            .map(|e| Provision::new(&e.key, file, e.key_span, ProvisionKind::EnvFile))
             .collect();
         for e in &parsed.entries {
             let (Some(value), Some(span)) = (&e.value, e.value_span) else {
@@ -322,11 +526,12 @@ impl EnvModelBuilder {
             self.value(file, &e.key, e.key_span, value, span, documented);
         }
         match role {
-            EnvFileRole::Environment(name) => {
-                let i = self.environment(name, &scope);
+            EnvFileRole::Environment(env) => {
+                let i = self.environment(env, &scope);
                 let env = &mut self.model.environments[i];
                 env.files.insert(0, file);
                 env.provisions.extend(provisions);
+                env.from_files = true;
             }
             EnvFileRole::Base => self
                 .bases
@@ -352,6 +557,21 @@ impl EnvModelBuilder {
         value_span: Span,
         documented: bool,
     ) {
+        self.value_in(file, key, key_span, value, value_span, documented, None);
+    }
+
+    /// [`EnvModelBuilder::value`], naming what holds it (`ConfigMap \`app\``) for messages.
+    #[allow(clippy::too_many_arguments)]
+    pub fn value_in(
+        &mut self,
+        file: FileId,
+        key: &str,
+        key_span: Span,
+        value: &str,
+        value_span: Span,
+        documented: bool,
+        holder: Option<String>,
+    ) {
         if value.is_empty() {
             return;
         }
@@ -366,11 +586,38 @@ impl EnvModelBuilder {
                 kind: d.kind,
                 redacted: crate::redact::redact(secret),
                 documented,
+                holder,
             });
             self.model.masks.push((file, value_span));
         } else if secrets::secret_like_key(leaf) {
             self.model.masks.push((file, value_span));
         }
+    }
+
+    /// A base64 value (a Kubernetes Secret's `data`): judged decoded, quoted as written.
+    #[allow(clippy::too_many_arguments)]
+    pub fn encoded_value_in(
+        &mut self,
+        file: FileId,
+        key: &str,
+        key_span: Span,
+        decoded: &str,
+        encoded: &str,
+        value_span: Span,
+        documented: bool,
+        holder: Option<String>,
+    ) {
+        let before = self.model.secrets.len();
+        self.value_in(file, key, key_span, decoded, value_span, documented, holder);
+        if let Some(hit) = self.model.secrets.get_mut(before) {
+            hit.redacted = format!("{}, base64", crate::redact::redact(encoded));
+        }
+    }
+
+    /// A span never to show (the value of a secret-like key whose text is not a plain
+    /// string, a Secret's data).
+    pub fn mask(&mut self, file: FileId, span: Span) {
+        self.model.masks.push((file, span));
     }
 
     /// The reads found in one source file.
@@ -393,14 +640,16 @@ impl EnvModelBuilder {
     }
 
     /// A per-environment (or base) structured config file; its secrets are recorded.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_config(
         &mut self,
         path: &str,
         group: String,
-        environment: Option<String>,
+        environment: Option<EnvName>,
         tree: Node,
         text: &str,
         documented: bool,
+        helm_values: bool,
     ) {
         let file = self.file(path);
         self.config_values(file, &tree, text, documented);
@@ -409,6 +658,7 @@ impl EnvModelBuilder {
             group,
             environment,
             tree,
+            helm_values,
         });
     }
 
@@ -466,9 +716,36 @@ impl EnvModelBuilder {
         }
     }
 
-    /// Finish: base files join every environment of their folder (or stand in for one);
-    /// config variants are grouped; everything is sorted.
-    pub fn build(mut self) -> EnvModel {
+    /// Deploy targets join the environment of their name at the folder of the code they
+    /// run.
+    fn place_targets(&mut self) {
+        let targets = std::mem::take(&mut self.model.targets);
+        for (ti, t) in targets.iter().enumerate() {
+            let Some(scope) = &t.scope else {
+                continue;
+            };
+            let i = match &t.env {
+                Some(env) => self.environment(env, scope),
+                None => self.environment_with(UNNAMED, Tier::Development, scope),
+            };
+            let e = &mut self.model.environments[i];
+            e.targets.push(ti);
+            e.provisions.extend(t.provisions.iter().cloned());
+            for f in std::iter::once(t.anchor.0).chain(t.provisions.iter().filter_map(|p| p.file)) {
+                if !e.files.contains(&f) {
+                    e.files.push(f);
+                }
+            }
+            if !t.openings.is_empty() {
+                e.open = true;
+                e.openings.extend(t.openings.iter().cloned());
+            }
+        }
+        self.model.targets = targets;
+    }
+
+    /// Base `.env` files join every environment of their folder, or stand in for one.
+    fn join_bases(&mut self) {
         let bases = std::mem::take(&mut self.bases);
         for (scope, files) in bases {
             let named: Vec<usize> = self
@@ -480,23 +757,89 @@ impl EnvModelBuilder {
                 .map(|(i, _)| i)
                 .collect();
             if named.is_empty() {
-                let i = self.environment("default", &scope);
-                self.model.environments[i].implicit = true;
+                let i = self.environment_with(UNNAMED, Tier::Development, &scope);
+                let e = &mut self.model.environments[i];
+                e.implicit = true;
+                e.from_files = true;
                 for (file, provisions) in files {
-                    let e = &mut self.model.environments[i];
                     e.files.push(file);
                     e.provisions.extend(provisions);
                 }
                 continue;
             }
             for i in named {
+                let e = &mut self.model.environments[i];
+                e.from_files = true;
                 for (file, provisions) in &files {
-                    let e = &mut self.model.environments[i];
                     e.files.push(*file);
                     e.provisions.extend(provisions.iter().cloned());
                 }
             }
         }
+    }
+
+    /// Code a deploy target runs in a folder below the env files that judged it before keeps
+    /// those environments: each joins the environments of the same name there (or comes
+    /// along as one), so a manifest adds to what the env files provide and hides nothing.
+    fn inherit_env_files(&mut self) {
+        let file_scopes: std::collections::BTreeSet<String> = self
+            .model
+            .environments
+            .iter()
+            .filter(|e| e.from_files)
+            .map(|e| e.scope.clone())
+            .collect();
+        let target_scopes: std::collections::BTreeSet<String> = self
+            .model
+            .environments
+            .iter()
+            .filter(|e| !e.targets.is_empty())
+            .map(|e| e.scope.clone())
+            .collect();
+        for scope in target_scopes {
+            let Some(above) = file_scopes
+                .iter()
+                .filter(|a| **a == scope || a.is_empty() || in_scope(&scope, a))
+                .max_by_key(|a| a.len())
+                .cloned()
+            else {
+                continue;
+            };
+            if above == scope {
+                continue;
+            }
+            let sources: Vec<Environment> = self
+                .model
+                .environments
+                .iter()
+                .filter(|e| e.scope == above && e.from_files)
+                .cloned()
+                .collect();
+            for src in sources {
+                let existed = self.envs.contains_key(&(scope.clone(), src.name.clone()));
+                let i = self.environment_with(&src.name, src.tier, &scope);
+                let e = &mut self.model.environments[i];
+                e.implicit = !existed && src.implicit;
+                e.from_files = true;
+                e.provisions.extend(src.provisions);
+                for f in src.files {
+                    if !e.files.contains(&f) {
+                        e.files.push(f);
+                    }
+                }
+                e.open |= src.open;
+                e.openings.extend(src.openings);
+            }
+        }
+    }
+
+    /// Finish: deploy targets join their environments, base files join every environment of
+    /// their folder (or stand in for one), environments declared by env files reach the code
+    /// deploy targets run below them, config variants are grouped, everything is sorted.
+    pub fn build(mut self) -> EnvModel {
+        self.place_targets();
+        self.join_bases();
+        self.inherit_env_files();
         let m = &mut self.model;
         m.environments
             .sort_by(|a, b| (&a.scope, &a.name).cmp(&(&b.scope, &b.name)));
@@ -510,6 +853,8 @@ impl EnvModelBuilder {
         });
         m.reads_all.sort();
         m.secrets.sort_by_key(|s| (s.file, s.key_span.start));
+        m.secrets
+            .dedup_by_key(|s| (s.file, s.key_span.start, s.value_span.start));
         m.masks.sort();
         m.masks.dedup();
         // Config sets: group variants by their `{env}` path; bases by candidate names.
@@ -520,15 +865,12 @@ impl EnvModelBuilder {
             let Some(env) = &c.environment else {
                 continue;
             };
-            let tier = environment(env)
-                .map(|(_, t)| t)
-                .unwrap_or(Tier::Development);
             let set = sets.entry(c.group.clone()).or_insert_with(|| ConfigSet {
                 group: c.group.clone(),
                 base: None,
                 variants: Vec::new(),
             });
-            set.variants.push((env.clone(), tier, i));
+            set.variants.push((env.name.clone(), env.tier(), i));
         }
         for (i, c) in m.configs.iter().enumerate() {
             if c.environment.is_some() {
@@ -556,10 +898,12 @@ impl EnvModelBuilder {
 mod tests {
     use super::*;
     use crate::classify::env::env_file_role;
+    use crate::classify::environment::Classifier;
     use crate::parse::dotenv;
 
     fn add(b: &mut EnvModelBuilder, path: &str, text: &str) {
-        b.add_env_file(path, &env_file_role(path), &dotenv::parse(text), false);
+        let role = env_file_role(path, &Classifier::default());
+        b.add_env_file(path, &role, &dotenv::parse(text), false);
     }
 
     #[test]
@@ -597,18 +941,95 @@ mod tests {
         let mut b = EnvModelBuilder::new();
         let f = b.file("k8s/production/deployment.yaml");
         b.provide(
-            "production",
+            &EnvName::named("production"),
             "",
-            Provision {
-                name: "DATABASE_URL".into(),
-                file: Some(f),
-                span: Span::new(10, 22),
-                kind: ProvisionKind::EnvFile,
-            },
+            Provision::new("DATABASE_URL", f, Span::new(10, 22), ProvisionKind::EnvFile),
         );
         let m = b.build();
         assert_eq!(m.environments.len(), 1);
         assert!(m.environments[0].provides("DATABASE_URL", false, Stage::Runtime));
+    }
+
+    fn target(
+        b: &mut EnvModelBuilder,
+        env: Option<&str>,
+        scope: &str,
+        names: &[(&str, ProvisionKind)],
+    ) -> DeployTarget {
+        let f = b.file("k8s/deployment.yaml");
+        DeployTarget {
+            env: env.map(EnvName::named),
+            label: "`deployment/api` (container `api`)".into(),
+            identity: "deployment/api/api".into(),
+            scope: Some(scope.to_string()),
+            provisions: names
+                .iter()
+                .map(|(n, k)| Provision::new(n, f, Span::new(0, 1), *k))
+                .collect(),
+            openings: Vec::new(),
+            anchor: (f, Span::new(0, 1)),
+            hint: "its `env:`".into(),
+            overlay: None,
+            image: Some("ghcr.io/acme/api:1.0".into()),
+            uses: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn deploy_targets_add_to_the_env_files_above_their_code() {
+        let mut b = EnvModelBuilder::new();
+        add(&mut b, ".env.production", "DATABASE_URL=postgres://db\n");
+        add(&mut b, ".env.staging", "DATABASE_URL=postgres://db\n");
+        let t = target(
+            &mut b,
+            Some("production"),
+            "api",
+            &[("REDIS_URL", ProvisionKind::KubernetesEnv)],
+        );
+        b.add_target(t);
+        let t = target(
+            &mut b,
+            None,
+            "api",
+            &[("PORT", ProvisionKind::ComposeEnvironment)],
+        );
+        b.add_target(t);
+        let m = b.build();
+        let envs = m.environments_for("api/src/main.go");
+        let names: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, vec!["default", "production", "staging"]);
+        let prod = envs.iter().find(|e| e.name == "production").unwrap();
+        assert!(prod.provides("REDIS_URL", false, Stage::Runtime));
+        assert!(prod.provides("DATABASE_URL", false, Stage::Runtime));
+        // What a container gets is not what the bundler inlined at build time.
+        assert!(!prod.provides("REDIS_URL", false, Stage::Build));
+        assert!(prod.declares("REDIS_URL", false));
+        assert_eq!(prod.targets.len(), 1);
+        let dflt = envs.iter().find(|e| e.name == "default").unwrap();
+        assert!(!dflt.implicit);
+        assert_eq!(dflt.tier, Tier::Development);
+        // Code elsewhere is judged by the env files alone.
+        let other = m.environments_for("web/app.ts");
+        assert_eq!(other.len(), 2);
+    }
+
+    #[test]
+    fn dockerfile_env_reaches_every_environment_of_its_code() {
+        let mut b = EnvModelBuilder::new();
+        let f = b.file("api/Dockerfile");
+        b.always(
+            "api",
+            Provision::new("PORT", f, Span::new(4, 8), ProvisionKind::DockerfileEnv),
+        );
+        b.always(
+            "api",
+            Provision::new("VERSION", f, Span::new(9, 12), ProvisionKind::DockerfileArg),
+        );
+        let m = b.build();
+        assert!(m.always_provides("api/main.go", "PORT", false, Stage::Runtime));
+        assert!(!m.always_provides("web/main.go", "PORT", false, Stage::Runtime));
+        assert!(m.always_provides("api/main.go", "VERSION", false, Stage::Build));
+        assert!(!m.always_provides("api/main.go", "VERSION", false, Stage::Runtime));
     }
 
     #[test]

@@ -48,6 +48,31 @@ pub struct Unit {
     pub generated: BTreeSet<(String, String)>,
     /// Image overrides (`images:`): image name → (new name, new tag or digest, where).
     pub images: BTreeMap<String, ImageOverride>,
+    /// The generators behind `generated`, with the keys they give each object.
+    pub generators: Vec<Generator>,
+}
+
+/// A `configMapGenerator` or `secretGenerator` entry.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    /// `ConfigMap` or `Secret`.
+    pub kind: String,
+    pub name: String,
+    /// The Kustomization that declares it.
+    pub file: FileId,
+    /// The generator's `name:` value.
+    pub span: Span,
+    /// Folder of that Kustomization, for the paths below.
+    pub dir: String,
+    /// `literals: [KEY=value]`: (key, the item's node).
+    pub literals: Vec<(String, Node)>,
+    /// `envs:` (and the older `env:`) files, repository-relative, with the item's node.
+    pub env_files: Vec<(String, Node)>,
+    /// `files:` entries: (key, the item's node); the key is `key=` or the file's name.
+    pub files: Vec<(String, Node)>,
+    /// The hash suffix Kustomize appends to the name (rolls the pods that use it), unless
+    /// `disableNameSuffixHash` switches it off.
+    pub hashed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +177,7 @@ struct Rendered {
     namespace: Option<String>,
     replicas: Vec<(String, Node)>,
     generated: BTreeSet<(String, String)>,
+    generators: Vec<Generator>,
     images: BTreeMap<String, ImageOverride>,
     /// Kustomization folders visited (also: included by another).
     visited: BTreeSet<String>,
@@ -255,6 +281,10 @@ impl Resolver<'_> {
                 }
             }
         }
+        let hash_off = root
+            .at(&["generatorOptions", "disableNameSuffixHash"])
+            .and_then(Node::as_bool)
+            == Some(true);
         for (key, kind) in [
             ("configMapGenerator", "ConfigMap"),
             ("secretGenerator", "Secret"),
@@ -262,6 +292,7 @@ impl Resolver<'_> {
             for g in root.get(key).and_then(Node::as_seq).unwrap_or(&[]) {
                 if let Some(name) = g.get_str("name") {
                     out.generated.insert((kind.to_string(), name.to_string()));
+                    out.generators.push(generator(k, kind, name, g, hash_off));
                 }
             }
         }
@@ -294,6 +325,54 @@ impl Resolver<'_> {
                 ));
             }
         }
+    }
+}
+
+/// A generator entry of Kustomization `k`.
+fn generator(k: &Kustomization, kind: &str, name: &str, g: &Node, hash_off: bool) -> Generator {
+    let items = |key: &str| -> Vec<&Node> {
+        g.get(key)
+            .and_then(Node::as_seq)
+            .map(|s| s.iter().collect())
+            .unwrap_or_default()
+    };
+    let literals = items("literals")
+        .into_iter()
+        .filter_map(|n| {
+            let t = n.as_str()?;
+            let key = t.split_once('=').map_or(t, |(k, _)| k).trim();
+            (!key.is_empty()).then(|| (key.to_string(), n.clone()))
+        })
+        .collect();
+    let env_files = items("envs")
+        .into_iter()
+        .chain(g.get("env").filter(|n| n.as_str().is_some()))
+        .filter_map(|n| Some((join(&k.dir, n.as_str()?)?, n.clone())))
+        .collect();
+    let files = items("files")
+        .into_iter()
+        .filter_map(|n| {
+            let t = n.as_str()?;
+            let key = match t.split_once('=') {
+                Some((key, _)) => key.trim(),
+                None => t.rsplit('/').next().unwrap_or(t),
+            };
+            (!key.is_empty()).then(|| (key.to_string(), n.clone()))
+        })
+        .collect();
+    let own_off = g
+        .at(&["options", "disableNameSuffixHash"])
+        .and_then(Node::as_bool);
+    Generator {
+        kind: kind.to_string(),
+        name: name.to_string(),
+        file: k.file,
+        span: g.get("name").map_or(g.span, |n| n.span),
+        dir: k.dir.clone(),
+        literals,
+        env_files,
+        files,
+        hashed: !own_off.unwrap_or(hash_off),
     }
 }
 
@@ -461,6 +540,7 @@ pub fn build(input: &KubeInput<'_>) -> KubeModel {
             env: env.clone(),
             generated: r.generated.clone(),
             images: r.images.clone(),
+            generators: r.generators.clone(),
         });
         for (file, path, fenv, docs) in &input.files {
             if !r.files.contains(*path) || r.patch_files.contains(*path) {

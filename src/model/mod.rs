@@ -12,5 +12,6 @@ pub mod inverse;
 pub mod kube;
 pub mod manifests;
 pub mod migrations;
+pub mod providers;
 pub mod schema;
 pub mod secrets;

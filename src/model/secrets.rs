@@ -292,6 +292,8 @@ pub fn placeholder(v: &str) -> bool {
         "notreal",
         "invalid",
         "local",
+        "insecure",
+        "unsecure",
     ];
     if WORDS.iter().any(|w| l.contains(w)) {
         return true;
@@ -324,9 +326,11 @@ pub fn placeholder(v: &str) -> bool {
         }
     }
     let bytes = v.as_bytes();
-    // Runs: the same character, or an ascending sequence (`abcdef`, `123456`), six long.
+    // Runs: the same character, or an ascending sequence (`abcdef`, `123456`), six long; or
+    // several shorter ones (`1234-5678-abcd`), which random values almost never hold.
     let mut same = 1;
     let mut up = 1;
+    let mut short_runs = 0;
     for w in bytes.windows(2) {
         same = if w[1] == w[0] { same + 1 } else { 1 };
         up = if w[1] == w[0].wrapping_add(1) {
@@ -337,8 +341,11 @@ pub fn placeholder(v: &str) -> bool {
         if same >= 6 || up >= 6 {
             return true;
         }
+        if up == 4 || same == 4 {
+            short_runs += 1;
+        }
     }
-    false
+    short_runs >= 2
 }
 
 /// Values that are obviously not secrets whatever their entropy: paths, plain URLs,
@@ -362,6 +369,9 @@ pub fn random_looking(v: &str) -> bool {
     if n < 16 || placeholder(v) || not_a_secret_shape(v) {
         return false;
     }
+    if prose(v) {
+        return false;
+    }
     let lower = v.bytes().any(|b| b.is_ascii_lowercase());
     let upper = v.bytes().any(|b| b.is_ascii_uppercase());
     let digit = v.bytes().any(|b| b.is_ascii_digit());
@@ -373,6 +383,18 @@ pub fn random_looking(v: &str) -> bool {
     let hex = v.bytes().all(|b| b.is_ascii_hexdigit());
     let e = entropy(v);
     if hex { n >= 32 && e >= 3.0 } else { e >= 3.5 }
+}
+
+/// Words strung together (`you_must_generate_a_random_string`, `a-not-so-secure-key`): an
+/// instruction or a passphrase, not a random value. Three alphabetic words or more, and
+/// most of the value.
+fn prose(v: &str) -> bool {
+    let words: Vec<&str> = v
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_alphabetic()))
+        .collect();
+    let letters: usize = words.iter().map(|w| w.len()).sum();
+    words.len() >= 3 && letters * 10 >= v.len() * 7
 }
 
 /// The password of `scheme://user:password@host/...`, as a byte range into `v`.
@@ -559,6 +581,43 @@ mod tests {
 
     fn kind(key: &str, v: &str) -> Option<SecretKind> {
         detect(key, v, false).map(|d| d.kind)
+    }
+
+    #[test]
+    fn instructions_and_keyboard_fakes_are_not_secrets() {
+        // Sentences that tell the reader to generate a value.
+        assert_eq!(
+            kind(
+                "encryption_key",
+                "you_must_generate_a_random_string_of_more_than_twenty_chars_and_configure_this"
+            ),
+            None
+        );
+        assert_eq!(
+            kind("encryption_key", "a_not_so_secure_encryption_key"),
+            None
+        );
+        // Several short runs: typed by hand.
+        assert_eq!(
+            kind("ACCESS_KEY", "8312341g-5678-abcd-4a2b2c-33bcsd655"),
+            None
+        );
+        assert_eq!(
+            kind("DATABASE_URL", "postgres://app:seriously-insecure@db/app"),
+            None
+        );
+        // Random values still are.
+        assert_eq!(
+            kind(
+                "SECRET_KEY_BASE",
+                "yYrECL4qbNwleYInGJYvVnSkwJuSQJ4ijPTx5tirGUXrbznF"
+            ),
+            Some(SecretKind::HighEntropy)
+        );
+        assert_eq!(
+            kind("JWT_SECRET", "f023d3db-39dc-4ac9-87b2-b2be72e9162b"),
+            Some(SecretKind::HighEntropy)
+        );
     }
 
     #[test]

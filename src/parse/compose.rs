@@ -79,6 +79,12 @@ pub struct Service<'a> {
     pub healthcheck_disabled: bool,
     pub depends_on: Vec<Dependency<'a>>,
     pub env_files: Vec<&'a str>,
+    /// The `env_file:` entries' nodes (a path, or `{path, required}`), this service's and
+    /// those of the services it `extends`.
+    pub env_file_nodes: Vec<&'a Node>,
+    /// `environment:` (a mapping or a `KEY=value` list), this service's first, then those of
+    /// the services it `extends` (compose merges them).
+    pub environment: Vec<&'a Node>,
     pub profiles: Vec<&'a str>,
     /// `command` / `entrypoint` as one string.
     pub command: String,
@@ -143,6 +149,107 @@ fn field<'a>(services: &'a Node, svc: &'a Node, key: &str, depth: usize) -> Opti
     }
     let base = ext.get_str("service").or_else(|| ext.as_str())?;
     field(services, services.get(base)?, key, depth + 1)
+}
+
+/// Every value of `key` along a service's `extends` chain within the file, its own first.
+fn chain<'a>(services: &'a Node, svc: &'a Node, key: &str) -> Vec<&'a Node> {
+    let mut out = Vec::new();
+    let mut cur = svc;
+    for _ in 0..8 {
+        if let Some(v) = cur.get(key) {
+            out.push(v);
+        }
+        let Some(ext) = cur.get("extends") else {
+            break;
+        };
+        if ext.get("file").is_some() {
+            break;
+        }
+        let Some(base) = ext
+            .get_str("service")
+            .or_else(|| ext.as_str())
+            .and_then(|b| services.get(b))
+        else {
+            break;
+        };
+        cur = base;
+    }
+    out
+}
+
+/// One entry of an `environment:` block: its name and where the name and the value are.
+#[derive(Debug, Clone)]
+pub struct EnvEntry<'a> {
+    pub name: String,
+    pub name_span: Span,
+    /// The value's text and span; `None` for a bare `KEY` (passed through from the shell).
+    pub value: Option<(String, Span)>,
+    pub node: &'a Node,
+}
+
+/// The entries of an `environment:` (or `build.args`) block: a mapping (`KEY: value`) or a
+/// list (`- KEY=value`, `- KEY`). `text` is the file's text, to find spans inside list items.
+pub fn env_entries<'a>(block: &'a Node, text: &str) -> Vec<EnvEntry<'a>> {
+    let mut out = Vec::new();
+    if let Some(entries) = block.as_map() {
+        for (k, v) in entries {
+            let Some(name) = k.as_str() else { continue };
+            let value = v.as_str().map(|t| (t.to_string(), inner(v.span, text)));
+            out.push(EnvEntry {
+                name: name.to_string(),
+                name_span: k.span,
+                value,
+                node: k,
+            });
+        }
+    } else if let Some(items) = block.as_seq() {
+        for item in items {
+            let Some(t) = item.as_str() else { continue };
+            let span = inner(item.span, text);
+            let raw = span.slice(text);
+            // The item as written; when quoting or escapes make it differ from the value,
+            // spans fall back to the whole item.
+            let exact = raw == t;
+            let (name, value) = match t.split_once('=') {
+                Some((n, v)) => (n.trim(), Some(v)),
+                None => (t.trim(), None),
+            };
+            if name.is_empty() {
+                continue;
+            }
+            let name_span = if exact {
+                Span::new(span.start, span.start + name.len())
+            } else {
+                span
+            };
+            let value = value.map(|v| {
+                let vs = if exact {
+                    Span::new(span.end - v.len(), span.end)
+                } else {
+                    span
+                };
+                (v.to_string(), vs)
+            });
+            out.push(EnvEntry {
+                name: name.to_string(),
+                name_span,
+                value,
+                node: item,
+            });
+        }
+    }
+    out
+}
+
+/// A scalar's span without its quotes.
+fn inner(span: Span, text: &str) -> Span {
+    let s = span.slice(text);
+    for q in ['"', '\''] {
+        if s.len() >= 2 && s.starts_with(q) && s.ends_with(q) {
+            return Span::new(span.start + 1, span.end - 1);
+        }
+    }
+    span
 }
 
 /// The services of a compose document.
@@ -212,6 +319,14 @@ pub fn services(doc: &Node) -> Vec<Service<'_>> {
             healthcheck_disabled: disabled,
             depends_on: deps,
             env_files: strs(field(services, svc, "env_file", 0)),
+            env_file_nodes: chain(services, svc, "env_file")
+                .into_iter()
+                .flat_map(|n| match n.as_seq() {
+                    Some(items) => items.iter().collect::<Vec<_>>(),
+                    None => vec![n],
+                })
+                .collect(),
+            environment: chain(services, svc, "environment"),
             profiles: strs(svc.get("profiles")),
             command,
             restart: field(services, svc, "restart", 0).and_then(Node::as_str),
@@ -372,6 +487,27 @@ mod tests {
         assert_eq!(s[1].depends_on[0].condition, Some("service_healthy"));
         assert_eq!(s[2].depends_on[0].condition, None);
         assert!(s[2].build.is_some(), "extends brings build");
+    }
+
+    #[test]
+    fn environment_blocks() {
+        let text = "services:\n  a:\n    environment:\n      A: \"1\"\n      B:\n  b:\n    extends: a\n    environment:\n      - C=x=y\n      - \"D=2\"\n      - E\n";
+        let f = parse(text, FileId(0));
+        let doc = &f.docs[0].root;
+        let s = services(doc);
+        let a = env_entries(s[0].environment[0], text);
+        assert_eq!(a[0].name, "A");
+        assert_eq!(a[0].value.as_ref().unwrap().1.slice(text), "1");
+        assert!(a[1].value.is_none());
+        // `b` has its own list, then `a`'s mapping.
+        assert_eq!(s[1].environment.len(), 2);
+        let b = env_entries(s[1].environment[0], text);
+        let names: Vec<&str> = b.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, vec!["C", "D", "E"]);
+        assert_eq!(b[0].name_span.slice(text), "C");
+        assert_eq!(b[0].value.as_ref().unwrap().1.slice(text), "x=y");
+        assert_eq!(b[1].name_span.slice(text), "D");
+        assert!(b[2].value.is_none());
     }
 
     #[test]

@@ -407,9 +407,162 @@ pub fn tag_hazard(image: &str) -> Option<TagHazard> {
     }
 }
 
+/// One `KEY=value` (or `KEY value`, or a bare `ARG KEY`) of an `ENV` or `ARG` instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub key: String,
+    pub key_span: Span,
+    /// The value as written (quotes removed) and its bytes inside the quotes.
+    pub value: Option<(String, Span)>,
+}
+
+/// The variables an `ENV` or `ARG` instruction sets, with spans into `text` (the
+/// Dockerfile's text). Continuation lines are followed; what cannot be read is skipped.
+pub fn assignments(text: &str, inst: &Instruction) -> Vec<Assignment> {
+    let b = text.as_bytes();
+    let end = inst.span.end.min(b.len());
+    let mut i = inst.args_start.min(end);
+    let mut out = Vec::new();
+    let is_key = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    // Blanks and line continuations between words.
+    let skip = |mut i: usize| -> usize {
+        while i < end {
+            match b[i] {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'\\'
+                    if b[i + 1..end]
+                        .iter()
+                        .take_while(|c| **c == b' ' || **c == b'\t' || **c == b'\r')
+                        .count()
+                        + i
+                        + 1
+                        < end
+                        && b[i + 1..end]
+                            .iter()
+                            .find(|c| !matches!(**c, b' ' | b'\t' | b'\r'))
+                            == Some(&b'\n') =>
+                {
+                    i += 1
+                }
+                _ => break,
+            }
+        }
+        i
+    };
+    loop {
+        i = skip(i);
+        if i >= end || !(b[i].is_ascii_alphabetic() || b[i] == b'_') {
+            break;
+        }
+        let ks = i;
+        while i < end && is_key(b[i]) {
+            i += 1;
+        }
+        let key = text[ks..i].to_string();
+        let key_span = Span::new(ks, i);
+        if i < end && b[i] == b'=' {
+            i += 1;
+            let (vs, ve, next) = match b.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let vs = i + 1;
+                    let mut j = vs;
+                    while j < end && b[j] != q {
+                        if q == b'"' && b[j] == b'\\' {
+                            j += 1;
+                        }
+                        j += 1;
+                    }
+                    (vs, j.min(end), (j + 1).min(end))
+                }
+                _ => {
+                    let vs = i;
+                    let mut j = vs;
+                    while j < end && !b[j].is_ascii_whitespace() {
+                        if b[j] == b'\\' {
+                            j += 1;
+                        }
+                        j += 1;
+                    }
+                    (vs, j.min(end), j.min(end))
+                }
+            };
+            let value = text.get(vs..ve).unwrap_or("").to_string();
+            out.push(Assignment {
+                key,
+                key_span,
+                value: Some((value, Span::new(vs, ve))),
+            });
+            i = next;
+            continue;
+        }
+        if inst.keyword == "ENV" && out.is_empty() {
+            // `ENV KEY value with spaces`: the rest of the instruction is the value.
+            let vs = skip(i);
+            let ve = text[..end].trim_end().len().max(vs);
+            let value = text.get(vs..ve).unwrap_or("").to_string();
+            out.push(Assignment {
+                key,
+                key_span,
+                value: (vs < ve).then(|| (value, Span::new(vs, ve))),
+            });
+            break;
+        }
+        out.push(Assignment {
+            key,
+            key_span,
+            value: None,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_and_arg_assignments() {
+        let text = "FROM node:20\nARG VERSION\nARG NODE_ENV=production\nENV PORT=8080 \\\n    HOST=\"0.0.0.0\" NAME='a b'\nENV LEGACY some value\n";
+        let df = parse(text);
+        let got: Vec<(String, Option<String>)> = df
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "ENV" || i.keyword == "ARG")
+            .flat_map(|i| assignments(text, i))
+            .map(|a| {
+                assert_eq!(a.key_span.slice(text), a.key);
+                if let Some((v, s)) = &a.value {
+                    assert_eq!(s.slice(text), v);
+                }
+                (a.key, a.value.map(|v| v.0))
+            })
+            .collect();
+        let want: Vec<(String, Option<String>)> = [
+            ("VERSION", None),
+            ("NODE_ENV", Some("production")),
+            ("PORT", Some("8080")),
+            ("HOST", Some("0.0.0.0")),
+            ("NAME", Some("a b")),
+            ("LEGACY", Some("some value")),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+        .collect();
+        assert_eq!(got, want);
+        // Garbage is skipped, never a panic.
+        for t in [
+            "ENV",
+            "ENV =x",
+            "ENV A=\"unterminated",
+            "ARG 1A",
+            "ENV A=\\",
+        ] {
+            let df = parse(t);
+            for i in &df.instructions {
+                let _ = assignments(t, i);
+            }
+        }
+    }
 
     #[test]
     fn stages_continuations_and_heredocs() {

@@ -1,7 +1,7 @@
 //! Structured config files as a tree of keys with spans: TOML (through `toml`'s spanned
-//! document parser) and JSON (a small parser here, which also accepts the comments and
-//! trailing commas of JSONC files such as `appsettings.json`). YAML joins when the YAML
-//! parser lands.
+//! document parser), JSON (a small parser here, which also accepts the comments and
+//! trailing commas of JSONC files such as `appsettings.json`), and YAML (from the positioned
+//! tree [`crate::parse::yaml`] already built, never parsed twice).
 //!
 //! Parsing never panics. A file that does not parse, or nests deeper than [`MAX_DEPTH`],
 //! gives an error message that names a line, never the file's content.
@@ -200,6 +200,82 @@ fn toml_value(v: &toml::de::DeValue<'_>, span: Span) -> Node {
         DeValue::Datetime(_) => Node::leaf(ValueKind::Datetime, span),
         DeValue::Array(_) => Node::leaf(ValueKind::Array, span),
         DeValue::Table(t) => toml_table(t, span),
+    }
+}
+
+/// The key tree of a YAML document the YAML parser built. Plain scalars are typed the way
+/// YAML 1.2 loaders (and Spring, serde_yaml, PyYAML for these forms) read them: integers,
+/// floats, `true`/`false`, `null`/`~`/empty; quoted and block scalars are strings.
+pub fn from_yaml(node: &crate::parse::yaml::Node) -> Node {
+    yaml_node(node, 0)
+}
+
+fn yaml_kind(text: &str) -> ValueKind {
+    let t = text.trim();
+    if matches!(t, "" | "~" | "null" | "Null" | "NULL") {
+        return ValueKind::Null;
+    }
+    if matches!(t, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+        return ValueKind::Bool;
+    }
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return ValueKind::Integer;
+    }
+    if (digits.starts_with("0x") || digits.starts_with("0o"))
+        && digits.len() > 2
+        && digits[2..].bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return ValueKind::Integer;
+    }
+    if matches!(digits, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN")
+        || (digits.bytes().any(|b| b.is_ascii_digit())
+            && digits.bytes().all(|b| {
+                b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-' | b'_')
+            })
+            && digits.parse::<f64>().is_ok())
+    {
+        return ValueKind::Float;
+    }
+    ValueKind::String
+}
+
+fn yaml_node(node: &crate::parse::yaml::Node, depth: usize) -> Node {
+    use crate::parse::yaml::Value;
+    match &node.value {
+        Value::Scalar { text, plain } => {
+            let kind = if *plain {
+                yaml_kind(text)
+            } else {
+                ValueKind::String
+            };
+            Node {
+                string: (kind == ValueKind::String).then(|| text.clone()),
+                ..Node::leaf(kind, node.span)
+            }
+        }
+        Value::Seq(_) => Node::leaf(ValueKind::Array, node.span),
+        Value::Map(entries) => {
+            let mut out = Node::leaf(ValueKind::Table, node.span);
+            if depth >= MAX_DEPTH {
+                return out;
+            }
+            for (k, v) in entries {
+                // Keys merged from another file (a patch) or non-scalar keys are skipped.
+                let Value::Scalar { text: key, .. } = &k.value else {
+                    continue;
+                };
+                if k.file != node.file || out.entries.iter().any(|e| e.key == *key) {
+                    continue;
+                }
+                out.entries.push(Entry {
+                    key: key.clone(),
+                    key_span: k.span,
+                    node: yaml_node(v, depth + 1),
+                });
+            }
+            out
+        }
     }
 }
 
@@ -459,6 +535,26 @@ mod tests {
         assert_eq!(t.get("h").unwrap().node.string.as_deref(), Some("é\n"));
         assert!(ValueKind::Integer.compatible(ValueKind::Float));
         assert!(!ValueKind::String.compatible(ValueKind::Integer));
+    }
+
+    #[test]
+    fn yaml_tree_with_types() {
+        let text = "app:\n  port: 8000\n  ratio: 0.5\n  name: \"3\"\n  debug: false\n  host: ~\n  tags: [a]\n  url: postgres://x\n";
+        let y = crate::parse::yaml::parse(text, crate::parse::yaml::FileId(0));
+        let t = from_yaml(&y.docs[0].root);
+        let app = &t.get("app").unwrap().node;
+        let kind = |k: &str| app.get(k).unwrap().node.kind;
+        assert_eq!(kind("port"), ValueKind::Integer);
+        assert_eq!(kind("ratio"), ValueKind::Float);
+        assert_eq!(kind("name"), ValueKind::String);
+        assert_eq!(kind("debug"), ValueKind::Bool);
+        assert_eq!(kind("host"), ValueKind::Null);
+        assert_eq!(kind("tags"), ValueKind::Array);
+        assert_eq!(kind("url"), ValueKind::String);
+        let name = app.get("name").unwrap();
+        assert_eq!(name.key_span.slice(text), "name");
+        assert_eq!(name.node.inner_span(text).slice(text), "3");
+        assert_eq!(name.node.string.as_deref(), Some("3"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{EnvCtx, EnvDraft, anchor, conventional, list, tier_multiplier};
+use super::{EnvCtx, EnvDraft, anchor, conventional, tier_multiplier};
 use crate::classify::env::{CodeRole, Tier};
 use crate::finding::Severity;
 use crate::model::env::{CodeRead, EnvModel, Environment};
@@ -49,6 +49,9 @@ struct Group<'a> {
     build: bool,
     reads: Vec<&'a CodeRead>,
     missing: Vec<&'a Environment>,
+    /// Environments of the same code not judged: they may get variables from where forecast
+    /// cannot see.
+    open: Vec<&'a Environment>,
 }
 
 /// Should this read be judged against the environments at all?
@@ -68,15 +71,21 @@ fn groups(model: &EnvModel) -> Vec<Group<'_>> {
             continue;
         }
         let path = model.path(r.file);
-        let envs: Vec<&Environment> = model
+        let (ci, stage) = (r.read.case_insensitive, r.read.stage);
+        if model.always_provides(path, name, ci, stage) {
+            continue;
+        }
+        let covering: Vec<&Environment> = model
             .environments_for(path)
             .into_iter()
-            .filter(|e| !e.implicit && !e.open && !e.provisions.is_empty())
+            .filter(|e| !e.implicit && !e.provisions.is_empty())
             .collect();
-        let missing: Vec<&Environment> = envs
-            .into_iter()
-            .filter(|e| !e.provides(name, r.read.case_insensitive, r.read.stage))
+        let missing: Vec<&Environment> = covering
+            .iter()
+            .copied()
+            .filter(|e| !e.open && !e.provides(name, ci, stage))
             .collect();
+        let open: Vec<&Environment> = covering.into_iter().filter(|e| e.open).collect();
         if missing.is_empty() {
             continue;
         }
@@ -98,6 +107,7 @@ fn groups(model: &EnvModel) -> Vec<Group<'_>> {
                 build: false,
                 reads: Vec::new(),
                 missing,
+                open,
             });
         g.required |= r.read.need == Need::Required;
         g.build |= r.read.stage == Stage::Build;
@@ -120,10 +130,40 @@ fn groups(model: &EnvModel) -> Vec<Group<'_>> {
     out
 }
 
+/// `the previous image of \`ghcr.io/acme/api\``, or `the previous release`.
+fn previous(image: Option<&str>) -> String {
+    match image {
+        Some(img) => format!(
+            "the previous image of `{}`",
+            crate::parse::dockerfile::image_ref(img).repository
+        ),
+        None => "the previous release".to_string(),
+    }
+}
+
+/// The environment as messages name it: `` `production` ``, or for manifests that name
+/// none, the process (`compose service \`api\``).
+fn display(model: &EnvModel, e: &Environment) -> String {
+    if !e.unnamed() {
+        return format!("`{}`", e.name);
+    }
+    let labels: Vec<&str> = e
+        .targets
+        .iter()
+        .filter_map(|t| model.targets.get(*t))
+        .map(|t| t.label.as_str())
+        .collect();
+    match labels.as_slice() {
+        [] => format!("`{}`", e.name),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+    }
+}
+
 fn draft(model: &EnvModel, g: &Group<'_>, code: &'static str) -> EnvDraft {
     let first = g.reads[0];
     let worst = g.missing[0];
-    let names: Vec<&str> = g.missing.iter().map(|e| e.name.as_str()).collect();
+    let names: Vec<String> = g.missing.iter().map(|e| display(model, e)).collect();
     let verb = if names.len() == 1 { "does" } else { "do" };
     let mut d = EnvDraft::new(code, first.file, first.read.span, g.name);
     let when = if g.build {
@@ -131,17 +171,32 @@ fn draft(model: &EnvModel, g: &Group<'_>, code: &'static str) -> EnvDraft {
     } else {
         ""
     };
-    d.message = if code == "E101" {
+    let who = join(&names);
+    // Every environment sets it, on the running process only: too late for the bundler.
+    let late_all = g.build
+        && g.missing
+            .iter()
+            .all(|e| e.declares(g.name, first.read.case_insensitive));
+    let sets = if names.len() == 1 { "sets" } else { "set" };
+    d.message = if late_all {
+        let what = if code == "E101" {
+            "is required here"
+        } else {
+            "is read without a default here"
+        };
         format!(
-            "`{}` is required here{when} but {} {verb} not provide it",
-            g.name,
-            list(&names)
+            "`{}` {what} and inlined at build time, but {who} {sets} it only on the running process: the build sees it unset",
+            g.name
+        )
+    } else if code == "E101" {
+        format!(
+            "`{}` is required here{when} but {who} {verb} not provide it",
+            g.name
         )
     } else {
         format!(
-            "`{}` is read without a default{when} but {} {verb} not provide it: the code gets an empty value",
-            g.name,
-            list(&names)
+            "`{}` is read without a default{when} but {who} {verb} not provide it: the code gets an empty value",
+            g.name
         )
     };
     d.label = if code == "E101" {
@@ -149,22 +204,101 @@ fn draft(model: &EnvModel, g: &Group<'_>, code: &'static str) -> EnvDraft {
     } else {
         format!("`{}` read without a default", g.name)
     };
+    let mut home: Option<String> = None;
+    let mut image: Option<String> = None;
     for e in &g.missing {
-        if let Some((file, span)) = anchor(model, e) {
+        let late = g.build && e.declares(g.name, first.read.case_insensitive);
+        // One process per identity (a base compose service and its overlay are one).
+        let mut targets: Vec<&crate::model::env::DeployTarget> = Vec::new();
+        for t in e.targets.iter().filter_map(|t| model.targets.get(*t)) {
+            if !targets.iter().any(|x| x.identity == t.identity) {
+                targets.push(t);
+            }
+        }
+        if targets.is_empty() {
+            if let Some((file, span)) = anchor(model, e) {
+                let label = if late {
+                    format!(
+                        "`{}` sets `{}` here only for the running process, after the build inlined it",
+                        e.name, g.name
+                    )
+                } else {
+                    format!("`{}` is declared here: add `{}`", e.name, g.name)
+                };
+                d.related.push((file, span, label));
+                home.get_or_insert_with(|| model.path(file).to_string());
+                d.rollback.push(format!(
+                    "Add `{}` to `{}` and redeploy, or roll back to the previous release.",
+                    g.name,
+                    model.path(file)
+                ));
+            }
+            continue;
+        }
+        for t in targets.iter().take(3) {
+            let (file, span) = t.anchor;
+            let runs = if e.unnamed() {
+                format!("{} runs this code", t.label)
+            } else {
+                format!("`{}` runs this code in {}", e.name, t.label)
+            };
+            let label = if late {
+                format!(
+                    "{runs}: it sets `{}` only at run time, after the build inlined it; pass it to the build",
+                    g.name
+                )
+            } else {
+                match &t.overlay {
+                    Some(o) => format!(
+                        "{runs}: add `{}` to {}, or to a patch in `{o}`",
+                        g.name, t.hint
+                    ),
+                    None => format!("{runs}: add `{}` to {}", g.name, t.hint),
+                }
+            };
+            d.related.push((file, span, label));
+            home.get_or_insert_with(|| model.path(file).to_string());
+            if image.is_none() {
+                image = t.image.clone();
+            }
+            let place = match &t.overlay {
+                Some(o) => format!("`{}` (or a patch in `{o}`)", model.path(file)),
+                None => format!("`{}`", model.path(file)),
+            };
+            let step = if late {
+                format!(
+                    "Pass `{}` to the image build (a Dockerfile `ARG` before the build step, and `--build-arg` or compose `build.args`), rebuild and redeploy, or roll back to {}.",
+                    g.name,
+                    previous(t.image.as_deref())
+                )
+            } else {
+                format!(
+                    "Add `{}` to {place} and redeploy, or roll back to {}.",
+                    g.name,
+                    previous(t.image.as_deref())
+                )
+            };
+            if !d.rollback.contains(&step) {
+                d.rollback.push(step);
+            }
+        }
+    }
+    if d.rollback.is_empty() {
+        d.rollback
+            .push("Roll back to the previous release.".to_string());
+    }
+    for e in &g.open {
+        if let Some(o) = e.openings.first() {
             d.related.push((
-                file,
-                span,
-                format!("`{}` is declared here: add `{}`", e.name, g.name),
-            ));
-            d.rollback.push(format!(
-                "Add `{}` to `{}` and redeploy.",
-                g.name,
-                model.path(file)
+                o.file,
+                o.span,
+                format!(
+                    "`{}` is not judged: {}; it may provide `{}`",
+                    e.name, o.what, g.name
+                ),
             ));
         }
     }
-    d.rollback
-        .push("Or roll back to the previous release.".to_string());
     let others = g.reads.len() - 1;
     for r in g.reads.iter().skip(1).take(3) {
         d.related
@@ -190,8 +324,18 @@ fn draft(model: &EnvModel, g: &Group<'_>, code: &'static str) -> EnvDraft {
     ));
     d.vars.insert("var", g.name.to_string());
     d.vars.insert("environment", worst.name.clone());
-    if let Some(home) = worst.home() {
-        d.vars.insert("env_file", model.path(home).to_string());
+    if let Some(home) = home.or_else(|| worst.home().map(|h| model.path(h).to_string())) {
+        d.vars.insert("env_file", home);
     }
+    d.vars.insert("previous_image", previous(image.as_deref()));
     d
+}
+
+/// `a`, `a and b`, `a, b and c` (already quoted).
+fn join(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }

@@ -25,6 +25,7 @@ pub static RULES: &[&dyn Rule] = &[
     &config_drift::ConfigKeyMissing,
     &config_drift::ConfigTypeMismatch,
     &secrets::CommittedSecret,
+    &secrets::SecretInConfigMap,
 ];
 
 /// What an env rule may look at.
@@ -92,8 +93,15 @@ pub fn tier_multiplier(tier: Tier) -> f64 {
     }
 }
 
-/// Where a missing variable belongs in an environment: the first key of its own file.
+/// Where a missing variable belongs in an environment: the first key of its own env file, or
+/// the `env:` of the process a manifest declares.
 pub fn anchor(model: &EnvModel, env: &Environment) -> Option<(FileId, Span)> {
+    // Declared by manifests only: the first process's `env:` / `environment:`.
+    if !env.from_files
+        && let Some(t) = env.targets.first().and_then(|t| model.targets.get(*t))
+    {
+        return Some(t.anchor);
+    }
     let home = env.home()?;
     let span = env
         .provisions
@@ -102,7 +110,6 @@ pub fn anchor(model: &EnvModel, env: &Environment) -> Option<(FileId, Span)> {
         .map(|p| p.span)
         .min()
         .unwrap_or_default();
-    let _ = model;
     Some((home, span))
 }
 
