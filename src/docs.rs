@@ -342,10 +342,10 @@ pub fn example_for(root: &std::path::Path, code: &str) -> Option<Vec<ExampleFile
             });
         }
         if p.is_dir() && p.join("head").is_dir() {
-            if let Some(text) = history_example(&p) {
+            if let Some((lang, text)) = history_example(&p) {
                 return Some(vec![ExampleFile {
                     path: None,
-                    lang: "sql",
+                    lang,
                     text,
                 }]);
             }
@@ -418,21 +418,24 @@ pub fn generate(catalogue: &Catalogue, repo_root: &std::path::Path) -> Vec<(Stri
 }
 
 /// A history fixture (`base/`, `head/`, optional `main/` trees) shown as what changed: each
-/// up migration that differs, as it is on each side.
-fn history_example(case: &std::path::Path) -> Option<String> {
+/// file that differs (for SQL, each up migration), as it is on each side, in the language
+/// of the first changed file (its fence language, and the comment each file is introduced
+/// with).
+fn history_example(case: &std::path::Path) -> Option<(&'static str, String)> {
     use std::collections::BTreeMap;
-    let tree = |side: &str| -> BTreeMap<String, String> {
+    let tree = |side: &str| -> BTreeMap<String, (&'static str, String)> {
         let dir = case.join(side);
-        walk_sql(&dir)
+        walk_files(&dir)
             .into_iter()
             .filter(|p| !p.to_string_lossy().ends_with("down.sql"))
             .filter_map(|p| {
+                let lang = fence_lang(&p)?;
                 let rel = p
                     .strip_prefix(&dir)
                     .ok()?
                     .to_string_lossy()
                     .replace('\\', "/");
-                Some((rel, std::fs::read_to_string(&p).ok()?))
+                Some((rel, (lang, std::fs::read_to_string(&p).ok()?)))
             })
             .collect()
     };
@@ -440,12 +443,28 @@ fn history_example(case: &std::path::Path) -> Option<String> {
     let mut paths: Vec<&String> = base.keys().chain(head.keys()).chain(main.keys()).collect();
     paths.sort();
     paths.dedup();
+    let changed = |path: &String| {
+        base.get(path) != head.get(path)
+            || main.get(path).is_some_and(|m| Some(m) != base.get(path))
+    };
+    let lang = paths.iter().filter(|p| changed(p)).find_map(|p| {
+        base.get(*p)
+            .or_else(|| head.get(*p))
+            .or_else(|| main.get(*p))
+            .map(|(l, _)| *l)
+    })?;
+    let comment = if lang == "sql" { "--" } else { "#" };
+    let text = |side: &BTreeMap<String, (&'static str, String)>, path: &String| {
+        side.get(path)
+            .filter(|(l, _)| *l == lang)
+            .map(|(_, t)| t.clone())
+    };
     let mut out = String::new();
     for path in paths {
-        let (b, h) = (base.get(path), head.get(path));
-        if let Some(m) = main.get(path).filter(|m| Some(*m) != b) {
+        let (b, h) = (text(&base, path), text(&head, path));
+        if let Some(m) = text(&main, path).filter(|m| Some(m) != b.as_ref()) {
             out.push_str(&format!(
-                "-- {path}, added on the base branch since the fork:\n{m}\n"
+                "{comment} {path}, added on the base branch since the fork:\n{m}\n"
             ));
         }
         if b == h {
@@ -453,20 +472,16 @@ fn history_example(case: &std::path::Path) -> Option<String> {
         }
         match (b, h) {
             (Some(b), Some(h)) => out.push_str(&format!(
-                "-- {path}, at the base:\n{b}\n-- {path}, in the change:\n{h}\n"
+                "{comment} {path}, at the base:\n{b}\n{comment} {path}, in the change:\n{h}\n"
             )),
-            (Some(b), None) => out.push_str(&format!("-- {path}, deleted by the change:\n{b}\n")),
-            (None, Some(h)) => out.push_str(&format!("-- {path}, added by the change:\n{h}\n")),
+            (Some(b), None) => {
+                out.push_str(&format!("{comment} {path}, deleted by the change:\n{b}\n"))
+            }
+            (None, Some(h)) => {
+                out.push_str(&format!("{comment} {path}, added by the change:\n{h}\n"))
+            }
             (None, None) => {}
         }
     }
-    (!out.is_empty()).then_some(out)
-}
-
-/// The `.sql` files under `dir`.
-fn walk_sql(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    walk_files(dir)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect()
+    (!out.is_empty()).then_some((lang, out))
 }

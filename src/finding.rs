@@ -138,7 +138,9 @@ pub struct Finding {
     pub multiplier: f64,
     /// Why the multiplier is what it is.
     pub multiplier_reasons: Vec<String>,
-    /// Diff mode with `--all` only: did the change introduce this finding?
+    /// Diff mode with `--all` only: did the change introduce this finding? (Before the diff
+    /// filter, a check may set `Some(true)` on a finding that is what the change did; the
+    /// filter honours it and clears it without `--all`.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub introduced: Option<bool>,
 }

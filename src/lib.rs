@@ -258,9 +258,7 @@ fn load_manifests(
         match r {
             Ok((mut l, w)) => {
                 let id = FileId(loaded.len() as u32);
-                for d in &mut l.yaml.docs {
-                    set_file(&mut d.root, id);
-                }
+                l.yaml.set_file(id);
                 loaded.push(l);
                 warnings.extend(w);
             }
@@ -271,17 +269,91 @@ fn load_manifests(
     model::manifests::build(loaded, &all)
 }
 
-/// Stamp a parsed tree with its file id.
-fn set_file(node: &mut parse::yaml::Node, id: parse::yaml::FileId) {
-    node.file = id;
-    match &mut node.value {
-        parse::yaml::Value::Scalar { .. } => {}
-        parse::yaml::Value::Seq(items) => items.iter_mut().for_each(|n| set_file(n, id)),
-        parse::yaml::Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            set_file(k, id);
-            set_file(v, id);
-        }),
+/// The Kubernetes objects as they were at the merge base (diff mode): the base side of every
+/// changed YAML file is read through the git session and parsed with the same parser, and
+/// the head's unchanged files stand in for themselves. `None` when the change touches no
+/// YAML or the head holds no Kubernetes object.
+fn load_base_manifests(
+    d: &DiffRun<'_>,
+    head: &model::manifests::Manifests,
+    repo: &RepoIndex,
+    config: &Config,
+    warnings: &mut Vec<Warning>,
+) -> Option<model::manifests::BaseManifests> {
+    use classify::manifest::{PathRole, yaml_role};
+    let is_yaml = |p: &str| classify::classify_path(p) == FileKind::Yaml;
+    let touches_yaml = d
+        .changes
+        .changes
+        .iter()
+        .any(|c| is_yaml(&c.path) || c.base_path().is_some_and(is_yaml));
+    if !touches_yaml || head.kube.objects.is_empty() {
+        return None;
     }
+    let wanted = |p: &str| is_yaml(p) && yaml_role(p, repo) != PathRole::HelmTemplate;
+    let texts = diff::facts::base_sources(d.session, d.changes, &wanted, MAX_FILE_BYTES, warnings);
+    let envs = classify::environment::Classifier::new(config);
+    let mut files = Vec::with_capacity(texts.len());
+    for source in texts {
+        let path = source.path.clone();
+        // A chart's Go templates copied without their chart: not YAML.
+        if path.split('/').rev().skip(1).any(|c| c == "templates") && source.text.contains("{{") {
+            continue;
+        }
+        let yaml = parse::yaml::parse(&source.text, parse::yaml::FileId(0));
+        if let Some(p) = &yaml.problem {
+            let line = source.line_col(p.offset()).line;
+            warnings.push(Warning {
+                path: path.clone(),
+                message: format!(
+                    "as on the merge base, line {line}: {}; objects after it were not compared",
+                    p.describe()
+                ),
+            });
+        }
+        files.push(model::manifests::Loaded {
+            path_role: Some(yaml_role(&path, repo)),
+            env: envs.classify(&path),
+            source,
+            is_dockerfile: false,
+            is_env: false,
+            yaml,
+            dockerfile: None,
+            chart: None,
+        });
+    }
+    let replaced: std::collections::BTreeSet<String> = d
+        .changes
+        .changes
+        .iter()
+        .filter(|c| c.at_head())
+        .map(|c| c.path.clone())
+        .collect();
+    let mut paths: std::collections::BTreeSet<String> = repo.paths().cloned().collect();
+    for c in &d.changes.changes {
+        if matches!(c.status, ChangeStatus::Added | ChangeStatus::Renamed) {
+            paths.remove(&c.path);
+        }
+        if let Some(p) = c.base_path() {
+            paths.insert(p.to_string());
+        }
+    }
+    Some(model::manifests::BaseManifests::build(
+        head,
+        model::manifests::BaseInput {
+            label: d.changes.base_label.clone(),
+            replaced: &replaced,
+            renamed: d
+                .changes
+                .changes
+                .iter()
+                .filter_map(|c| Some((c.path.clone(), c.old_path.clone()?)))
+                .collect(),
+            files,
+            paths: &paths,
+            at_head: &|p| repo.contains(p),
+        },
+    ))
 }
 
 /// A scan's result: the report, and the text of every file a finding points into (for
@@ -531,7 +603,16 @@ fn pipeline(
     } else {
         model::manifests::Manifests::default()
     };
-    let manifest_checked = check::manifests::check(&manifests, config);
+    // Diff mode, when the change touches YAML: the objects as they were at the merge base,
+    // for the rules that compare the two sides.
+    let base_manifests = match &diff_run {
+        Some(d) if other_families => {
+            load_base_manifests(d, &manifests, repo, config, &mut warnings)
+        }
+        _ => None,
+    };
+    let manifest_checked =
+        check::manifests::check_with(&manifests, base_manifests.as_ref(), config);
     checked.findings.extend(manifest_checked.findings);
     // The env stage reads source files: skip it when no env rule runs.
     let env_rules = rules::registry()
@@ -641,7 +722,13 @@ fn pipeline(
         .chain(manifests.files.iter().map(|f| &f.source))
         .chain(extra.iter())
         .chain(env.sources.iter().flatten())
-        .chain(history_sources.iter());
+        .chain(history_sources.iter())
+        .chain(
+            base_manifests
+                .iter()
+                .flat_map(|b| b.unshadowed())
+                .map(|f| &f.source),
+        );
     for src in candidates {
         if wanted.contains(src.path.as_str()) && !sources.contains_key(&src.path) {
             sources.insert(src.path.clone(), redact::source(&src.text).into_owned());
@@ -868,8 +955,8 @@ pub fn scan_diff_with(
     ))
 }
 
-/// Keep (or, with `all`, mark) the findings the change introduced. History findings are
-/// introduced by construction.
+/// Keep (or, with `all`, mark) the findings the change introduced. History findings, and
+/// findings a check marked `introduced: Some(true)`, are introduced by construction.
 fn filter_introduced(
     changes: &ChangeSet,
     findings: Vec<Finding>,
@@ -882,7 +969,9 @@ fn filter_introduced(
     let marked = findings
         .into_iter()
         .map(|f| {
-            let introduced = changes.introduced(&f);
+            // A check may know a finding is what the change did (the rules that compare the
+            // manifests' two sides): `Some(true)` before the filter.
+            let introduced = f.introduced == Some(true) || changes.introduced(&f);
             (f, introduced)
         })
         .chain(history.into_iter().map(|f| (f, true)));
@@ -893,9 +982,7 @@ fn filter_introduced(
             pre_existing += 1;
         }
         if introduced || all {
-            if all {
-                f.introduced = Some(introduced);
-            }
+            f.introduced = all.then_some(introduced);
             kept.push(f);
         }
     }

@@ -236,3 +236,131 @@ fn history_rules_on_releases_built_from_the_corpus() {
         );
     }
 }
+
+/// The corpus's YAML files of one repository, with `edit` applied to each (None: unchanged).
+fn yaml_files(files: &common::Files, edit: &dyn Fn(&str) -> Option<String>) -> common::Files {
+    files
+        .iter()
+        .filter(|(p, _)| classify_path(p) == FileKind::Yaml)
+        .map(|(p, b)| {
+            let text = String::from_utf8_lossy(b);
+            let out = edit(&text)
+                .map(String::into_bytes)
+                .unwrap_or_else(|| b.clone());
+            (p.clone(), out)
+        })
+        .collect()
+}
+
+/// Every image tag bumped (`app:1.4` → `app:1.4-next`).
+fn bump_images(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let bumped = trimmed.strip_prefix("image:").and_then(|rest| {
+            let value = rest.trim().trim_matches(['"', '\'']);
+            let tag_at = value.rfind(':').filter(|&i| !value[i..].contains('/'))?;
+            (!value.contains("{{") && !value.contains('@') && tag_at + 1 < value.len())
+                .then(|| line.replacen(value, &format!("{value}-next"), 1))
+        });
+        out.push_str(bumped.as_deref().unwrap_or(line));
+    }
+    (out != text).then_some(out)
+}
+
+/// A comment line inside every `matchLabels:` mapping.
+fn comment_selectors(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len() + 64);
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        if line.trim_end().ends_with("matchLabels:")
+            && let Some(next) = lines.get(i + 1)
+        {
+            let indent = next.len() - next.trim_start().len();
+            if indent > line.len() - line.trim_start().len() {
+                out.push_str(&format!("{}# reviewed selector\n", &next[..indent]));
+            }
+        }
+    }
+    (out != text).then_some(out)
+}
+
+/// Diff mode on releases of the corpus's manifests: a release that bumps every image tag and
+/// comments every selector. Only the pod templates of Jobs are immutable among what changes,
+/// so K501 may report Jobs and nothing else; what it reports is printed for review.
+#[test]
+fn immutable_field_rule_on_releases_built_from_the_corpus() {
+    let Some(root) = corpus() else {
+        eprintln!("skipped: ../shared/corpus is not present");
+        return;
+    };
+    let mut repos: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    repos.sort();
+    let mut reported = Vec::new();
+    let mut releases = 0;
+    for dir in repos {
+        let files = common::read_tree(&dir);
+        let base = yaml_files(&files, &|_| None);
+        let head = yaml_files(&files, &|t| {
+            let bumped = bump_images(t);
+            let commented = comment_selectors(bumped.as_deref().unwrap_or(t));
+            commented.or(bumped)
+        });
+        if base == head {
+            continue;
+        }
+        let t = common::TestRepo::new();
+        let b = t.commit(&base, &[], "base");
+        let h = t.commit(&head, &[b], "release");
+        t.branch("main", b);
+        t.branch("release", h);
+        let out = scan_diff(
+            &ScanOptions {
+                root: t.path().to_path_buf(),
+                config: Config::default(),
+            },
+            &DiffOptions {
+                base: Some("main".into()),
+                head: Some("release".into()),
+                ..DiffOptions::default()
+            },
+        )
+        .expect("diff scan");
+        releases += 1;
+        for f in out.report.findings.iter().filter(|f| f.code == "K501") {
+            reported.push((
+                f.message.starts_with("`spec.template` of `job/"),
+                format!(
+                    "{} {}:{} {}",
+                    dir.file_name().unwrap().to_string_lossy(),
+                    f.location.path,
+                    f.location.start.line,
+                    f.message
+                ),
+            ));
+        }
+    }
+    eprintln!(
+        "{releases} manifest releases; K501 findings: {}",
+        reported.len()
+    );
+    for (_, r) in &reported {
+        eprintln!("  {r}");
+    }
+    assert!(releases >= 5, "expected manifest releases, got {releases}");
+    let wrong: Vec<&String> = reported
+        .iter()
+        .filter(|(job, _)| !job)
+        .map(|(_, r)| r)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "K501 reported a field that did not change:\n{wrong:#?}"
+    );
+}

@@ -680,3 +680,199 @@ fn moving_one_migration_out_of_its_folder_removes_it_from_the_runner() {
         out.report.findings[0].message
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Kubernetes objects compared with the merge base (K501) and selectors on a release (K502)
+// ---------------------------------------------------------------------------------------
+
+/// A Deployment named `api` with `selector` lines under `matchLabels` (and the same labels
+/// on its pods).
+fn deployment(labels: &[&str]) -> String {
+    let sel: String = labels.iter().map(|l| format!("      {l}\n")).collect();
+    let pod: String = labels.iter().map(|l| format!("        {l}\n")).collect();
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n{sel}  template:\n    metadata:\n      labels:\n{pod}    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n          resources:\n            requests:\n              cpu: 100m\n            limits:\n              memory: 256Mi\n"
+    )
+}
+
+/// `main` with `k8s/api.yaml` holding `text`, checked out.
+fn repo_with_manifest(text: &str) -> TestRepo {
+    let t = TestRepo::new();
+    let c = t.commit(&files(&[("k8s/api.yaml", text)]), &[], "init");
+    t.branch("main", c);
+    t.checkout("main");
+    t
+}
+
+fn codes(out: &forecast::ScanOutput, code: &str) -> Vec<(String, usize, String)> {
+    found(out)
+        .into_iter()
+        .filter(|(_, _, c)| c == code)
+        .collect()
+}
+
+#[test]
+fn a_selector_change_that_only_removes_lines_is_new() {
+    let t = repo_with_manifest(&deployment(&["app: api", "tier: web"]));
+    t.write("k8s/api.yaml", &deployment(&["app: api"]));
+    let out = run(t.path(), base("main")).unwrap();
+    // No line of the selector was added: the finding is what the change did all the same,
+    // pointed at the mapping that lost the label.
+    assert_eq!(codes(&out, "K501"), vec![f("k8s/api.yaml", 8, "K501")]);
+    let k501 = &out.report.findings[0];
+    assert!(
+        k501.message
+            .contains("`matchLabels.tier` removed (was `web`)"),
+        "{}",
+        k501.message
+    );
+    assert_eq!(k501.introduced, None);
+    assert_eq!(out.report.diff.as_ref().unwrap().new_findings, 1);
+}
+
+#[test]
+fn objects_are_compared_in_every_head_mode() {
+    let t = repo_with_manifest(&deployment(&["app: api"]));
+    let head = t.commit(
+        &files(&[("k8s/api.yaml", &deployment(&["app: api", "tier: web"]))]),
+        &[t.repo.refname_to_id("refs/heads/main").unwrap()],
+        "selector",
+    );
+    t.branch("feature", head);
+    let commits = run(
+        t.path(),
+        DiffOptions {
+            base: Some("main".into()),
+            head: Some("feature".into()),
+            ..DiffOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(codes(&commits, "K501"), vec![f("k8s/api.yaml", 10, "K501")]);
+
+    t.write("k8s/api.yaml", &deployment(&["app: api", "tier: web"]));
+    t.stage("k8s/api.yaml");
+    t.write("k8s/api.yaml", &deployment(&["app: api"]));
+    let staged = run(
+        t.path(),
+        DiffOptions {
+            staged: true,
+            ..DiffOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(codes(&staged, "K501"), vec![f("k8s/api.yaml", 10, "K501")]);
+    // The working tree went back to the base's selector: nothing to report there.
+    let worktree = run(t.path(), base("main")).unwrap();
+    assert!(codes(&worktree, "K501").is_empty());
+}
+
+#[test]
+fn a_subfolder_root_compares_its_own_manifests() {
+    let t = TestRepo::new();
+    let c = t.commit(
+        &files(&[("services/api/k8s/api.yaml", &deployment(&["app: api"]))]),
+        &[],
+        "init",
+    );
+    t.branch("main", c);
+    t.checkout("main");
+    t.write(
+        "services/api/k8s/api.yaml",
+        &deployment(&["app: api", "tier: web"]),
+    );
+    let out = run(&t.path().join("services/api"), base("main")).unwrap();
+    assert_eq!(codes(&out, "K501"), vec![f("k8s/api.yaml", 10, "K501")]);
+}
+
+#[test]
+fn a_forecast_ignore_comment_silences_an_immutable_field_change() {
+    let t = repo_with_manifest(&deployment(&["app: api"]));
+    t.write(
+        "k8s/api.yaml",
+        &deployment(&[
+            "app: api",
+            "tier: web # forecast-ignore K501: recreated by the release script with --cascade=orphan",
+        ]),
+    );
+    let out = run(t.path(), base("main")).unwrap();
+    assert!(codes(&out, "K501").is_empty(), "{:?}", found(&out));
+    assert_eq!(out.report.hidden.suppressed, 1);
+}
+
+#[test]
+fn a_release_label_is_new_only_where_its_line_is_added() {
+    let old = deployment(&["app: api", "app.kubernetes.io/version: \"1.4.0\""]);
+    let t = repo_with_manifest(&old);
+    // Another part of the file changes: the selector was already there.
+    t.write("k8s/api.yaml", &old.replace("cpu: 100m", "cpu: 200m"));
+    let out = run(t.path(), base("main")).unwrap();
+    assert!(codes(&out, "K502").is_empty(), "{:?}", found(&out));
+    let all = run(
+        t.path(),
+        DiffOptions {
+            all: true,
+            ..base("main")
+        },
+    )
+    .unwrap();
+    let k502: Vec<_> = all
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == "K502")
+        .collect();
+    assert_eq!(k502.len(), 1);
+    assert_eq!(k502[0].introduced, Some(false));
+
+    // Changing the version in the selector is both: the next-release hazard and, since the
+    // object exists, an immutable change now.
+    t.write(
+        "k8s/api.yaml",
+        &deployment(&["app: api", "app.kubernetes.io/version: \"1.5.0\""]),
+    );
+    let out = run(t.path(), base("main")).unwrap();
+    assert_eq!(
+        found(&out),
+        [f("k8s/api.yaml", 10, "K501"), f("k8s/api.yaml", 10, "K502")].into()
+    );
+}
+
+#[test]
+fn a_hostile_base_side_is_a_warning_and_the_head_is_still_checked() {
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+    let t = TestRepo::new();
+    let c = t.commit(
+        &files(&[
+            ("k8s/api.yaml", &deployment(&["app: api"])),
+            ("k8s/bomb.yaml", bomb),
+        ]),
+        &[],
+        "init",
+    );
+    t.branch("main", c);
+    t.checkout("main");
+    std::fs::write(
+        t.path().join("k8s/bomb.yaml"),
+        deployment(&["app: other"]).replace("name: api", "name: other"),
+    )
+    .unwrap();
+    t.write(
+        "k8s/api.yaml",
+        &deployment(&["app: api", "app.kubernetes.io/version: \"1.5.0\""]),
+    );
+    let out = run(t.path(), base("main")).unwrap();
+    let warned: Vec<&str> = out
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.path == "k8s/bomb.yaml")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert!(
+        warned.iter().any(|m| m.contains("merge base")),
+        "{:?}",
+        out.report.warnings
+    );
+    assert!(found(&out).contains(&f("k8s/api.yaml", 10, "K501")));
+}

@@ -18,7 +18,7 @@ use crate::catalogue::Catalogue;
 use crate::classify::{EnvKind, Environment};
 use crate::config::Config;
 use crate::finding::{Finding, Rollback, Severity};
-use crate::model::manifests::Manifests;
+use crate::model::manifests::{BaseManifests, Manifests};
 use crate::rules::{Draft, ManifestCtx, RollbackSource, Rule};
 
 /// The scoring multiplier for a finding's environment (docs/scoring.md).
@@ -90,6 +90,13 @@ pub struct Checked {
 
 /// Run every enabled manifest rule.
 pub fn check(m: &Manifests, config: &Config) -> Checked {
+    check_with(m, None, config)
+}
+
+/// Run every enabled manifest rule; with the merge-base side (diff mode), the rules that
+/// compare the two sides too. Their findings are marked introduced (`introduced: Some(true)`),
+/// which the diff filter honours wherever they point.
+pub fn check_with(m: &Manifests, base: Option<&BaseManifests>, config: &Config) -> Checked {
     let catalogue = Catalogue::embedded();
     let rules: Vec<&'static dyn Rule> = crate::rules::registry()
         .into_iter()
@@ -99,50 +106,64 @@ pub fn check(m: &Manifests, config: &Config) -> Checked {
         manifests: m,
         graph: &m.graph,
         config,
+        base,
     };
-    let drafts: Vec<Draft> = rules
+    let drafts: Vec<(Draft, bool)> = rules
         .par_iter()
         .flat_map_iter(|r| {
             let mut out = Vec::new();
             r.check_manifests(&cx, &mut out);
-            out
+            let mut changes = Vec::new();
+            if base.is_some() {
+                r.check_manifest_changes(&cx, &mut changes);
+            }
+            out.into_iter()
+                .map(|d| (d, false))
+                .chain(changes.into_iter().map(|d| (d, true)))
         })
         .collect();
+    // A file of either side; spans into the base version of a file the head still has (with
+    // other text) cannot be shown, so such related locations are left out.
+    let file_of = |id: usize| match base {
+        Some(b) => b.file(m, id),
+        None => m.files.get(id),
+    };
+    let shows = |id: usize| base.is_none_or(|b| b.shows(id));
     // One finding per (rule, file, span): a base object rendered into several overlays is
     // reported once, weighed by its highest-risk environment.
-    let mut best: BTreeMap<(&'static str, usize, usize, usize), (f64, Draft)> = BTreeMap::new();
-    for d in drafts {
+    type Place = (&'static str, usize, usize, usize);
+    let mut best: BTreeMap<Place, (f64, Draft, bool)> = BTreeMap::new();
+    for (d, change) in drafts {
         let (mult, _) = env_multiplier(d.env.as_ref());
         let key = (d.code, d.file, d.span.start, d.span.end);
         match best.get(&key) {
-            Some((m0, _)) if *m0 >= mult => {}
+            Some((m0, _, _)) if *m0 >= mult => {}
             _ => {
-                best.insert(key, (mult, d));
+                best.insert(key, (mult, d, change));
             }
         }
     }
     let mut out = Checked::default();
     let mut undo: BTreeMap<(String, String), ManifestUndo> = BTreeMap::new();
-    for (_, (mult, d)) in best {
+    for (_, (mult, d, change)) in best {
         let Some(meta) = catalogue.get(d.code) else {
             continue;
         };
-        let Some(file) = m.files.get(d.file) else {
+        let Some(file) = file_of(d.file) else {
             continue;
         };
         let (_, reason) = env_multiplier(d.env.as_ref());
         let related = d
             .related
             .iter()
-            .filter_map(|(f, span, label)| {
-                m.files.get(*f).map(|mf| (&mf.source, *span, label.clone()))
-            })
+            .filter(|(f, _, _)| shows(*f))
+            .filter_map(|(f, span, label)| file_of(*f).map(|mf| (&mf.source, *span, label.clone())))
             .collect();
         let rollback = match d.rollback {
             RollbackSource::Custom(r) => r,
             RollbackSource::Statement => Rollback::default(),
         };
-        let finding = make_finding(
+        let mut finding = make_finding(
             FindingParts {
                 meta,
                 source: &file.source,
@@ -159,6 +180,9 @@ pub fn check(m: &Manifests, config: &Config) -> Checked {
             },
             config,
         );
+        if change {
+            finding.introduced = Some(true);
+        }
         if finding.severity > Severity::Info
             && d.vars.get("plan").map(String::as_str) != Some("no")
             && let Some(target) = d.vars.get("target")

@@ -1,5 +1,7 @@
 //! The history facts of a diff-mode run: the base side of every changed migration and the
-//! migrations of each touched sequence on all sides, read from git through a [`Session`].
+//! migrations of each touched sequence on all sides, read from git through a [`Session`];
+//! and [`base_sources`], the merge-base text of other changed files (the manifests' base
+//! side).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -245,4 +247,42 @@ pub fn gather(input: &FactsInput<'_>, warnings: &mut Vec<Warning>) -> History {
         });
     }
     history
+}
+
+/// The merge-base side of every changed file whose path there passes `wanted`: modified,
+/// renamed (read at the old path) and deleted files, decoded the way the pipeline decodes
+/// files, sorted by path. Files that cannot be read become warnings.
+pub fn base_sources(
+    session: &Session<'_>,
+    changes: &ChangeSet,
+    wanted: &dyn Fn(&str) -> bool,
+    max_bytes: u64,
+    warnings: &mut Vec<Warning>,
+) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    for c in &changes.changes {
+        let Some(path) = c.base_path().filter(|p| wanted(p)) else {
+            continue;
+        };
+        let Some(read) = session.read_base(path, max_bytes) else {
+            continue;
+        };
+        match read.and_then(|b| decode(path, b)) {
+            Ok(src) => {
+                if src.lossy {
+                    warnings.push(Warning {
+                        path: path.to_string(),
+                        message: "not valid UTF-8 at the merge base: invalid bytes were replaced before analysis".into(),
+                    });
+                }
+                out.push(src);
+            }
+            Err(message) => warnings.push(Warning {
+                path: path.to_string(),
+                message: format!("{message} (as on the merge base)"),
+            }),
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
 }

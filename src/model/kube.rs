@@ -48,6 +48,9 @@ pub struct Unit {
     pub generated: BTreeSet<(String, String)>,
     /// Image overrides (`images:`): image name → (new name, new tag or digest, where).
     pub images: BTreeMap<String, ImageOverride>,
+    /// `namePrefix` and `nameSuffix` of each Kustomization rendered, outermost first: object
+    /// names here do not include them, so two sides compare names only when these agree.
+    pub name_affixes: Vec<(String, String)>,
     /// The generators behind `generated`, with the keys they give each object.
     pub generators: Vec<Generator>,
 }
@@ -181,6 +184,22 @@ struct Rendered {
     images: BTreeMap<String, ImageOverride>,
     /// Kustomization folders visited (also: included by another).
     visited: BTreeSet<String>,
+    /// Label transformers, innermost Kustomization first (outer ones win).
+    labels: Vec<LabelSet>,
+    name_affixes: Vec<(String, String)>,
+}
+
+/// A Kustomize label transformer (`commonLabels`, or one entry of `labels`) and the files of
+/// the Kustomization (with everything it includes) that it applies to.
+#[derive(Debug, Clone)]
+struct LabelSet {
+    /// (key, value) nodes as written in the kustomization file.
+    pairs: Vec<(Node, Node)>,
+    /// Selectors too (`commonLabels`, `includeSelectors: true`), and so pod templates.
+    selectors: bool,
+    /// Pod templates (`includeTemplates: true`).
+    templates: bool,
+    files: BTreeSet<String>,
 }
 
 struct Resolver<'a> {
@@ -201,6 +220,13 @@ impl Resolver<'_> {
         {
             out.namespace = Some(ns.to_string());
         }
+        let prefix = root.get_str("namePrefix").unwrap_or("");
+        let suffix = root.get_str("nameSuffix").unwrap_or("");
+        if !prefix.is_empty() || !suffix.is_empty() {
+            out.name_affixes
+                .push((prefix.to_string(), suffix.to_string()));
+        }
+        let before = out.files.clone();
         for key in ["resources", "bases", "components"] {
             for (rel, _) in str_list(root, key) {
                 if rel.contains("://") || rel.starts_with("github.com/") {
@@ -216,6 +242,8 @@ impl Resolver<'_> {
                 }
             }
         }
+        let mine: BTreeSet<String> = out.files.difference(&before).cloned().collect();
+        label_sets(root, &mine, &mut out.labels);
         // Patches: files or inline, strategic merge or JSON 6902.
         let mut patch_paths: Vec<(String, Option<&Node>)> = Vec::new();
         for (rel, _) in str_list(root, "patchesStrategicMerge") {
@@ -540,6 +568,7 @@ pub fn build(input: &KubeInput<'_>) -> KubeModel {
             env: env.clone(),
             generated: r.generated.clone(),
             images: r.images.clone(),
+            name_affixes: r.name_affixes.clone(),
             generators: r.generators.clone(),
         });
         for (file, path, fenv, docs) in &input.files {
@@ -573,6 +602,11 @@ pub fn build(input: &KubeInput<'_>) -> KubeModel {
                             obj.opaque_patch = true;
                         }
                     }
+                    for set in &r.labels {
+                        if set.files.contains(*path) {
+                            apply_labels(&mut obj.root, &obj.kind, set);
+                        }
+                    }
                     for (name, count) in &r.replicas {
                         if *name == obj.name
                             && let Some(spec) = spec_mut(&mut obj.root)
@@ -589,6 +623,176 @@ pub fn build(input: &KubeInput<'_>) -> KubeModel {
         }
     }
     model
+}
+
+/// The label transformers of one kustomization: `commonLabels` (metadata, selectors and pod
+/// templates) and `labels` entries (metadata; selectors with `includeSelectors: true`; pod
+/// templates with `includeTemplates: true`).
+fn label_sets(root: &Node, files: &BTreeSet<String>, out: &mut Vec<LabelSet>) {
+    let pairs_of = |n: Option<&Node>| -> Vec<(Node, Node)> {
+        n.and_then(Node::as_map)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|(k, v)| k.as_str().is_some() && v.as_str().is_some())
+            .cloned()
+            .collect()
+    };
+    let common = pairs_of(root.get("commonLabels"));
+    if !common.is_empty() {
+        out.push(LabelSet {
+            pairs: common,
+            selectors: true,
+            templates: true,
+            files: files.clone(),
+        });
+    }
+    for item in root.get("labels").and_then(Node::as_seq).unwrap_or(&[]) {
+        let pairs = pairs_of(item.get("pairs"));
+        if pairs.is_empty() {
+            continue;
+        }
+        let selectors = item.get("includeSelectors").and_then(Node::as_bool) == Some(true);
+        let templates =
+            selectors || item.get("includeTemplates").and_then(Node::as_bool) == Some(true);
+        out.push(LabelSet {
+            pairs,
+            selectors,
+            templates,
+            files: files.clone(),
+        });
+    }
+}
+
+/// Apply a label transformer to one object, on the paths Kustomize's built-in field specs
+/// name: `metadata.labels` always; with selectors, the selector of Services, workloads, Jobs,
+/// PodDisruptionBudgets and NetworkPolicies; with templates, the pod template labels (and a
+/// StatefulSet's `volumeClaimTemplates` labels). Kinds Kustomize does not know are treated as
+/// workloads when they have a pod template, as a `configurations:` entry would teach it.
+/// Added nodes point at the kustomization's entries.
+fn apply_labels(root: &mut Node, kind: &str, set: &LabelSet) {
+    let Some((anchor, _)) = set.pairs.first() else {
+        return;
+    };
+    let anchor = anchor.clone();
+    let put = |map: Option<&mut Node>| {
+        if let Some(Node {
+            value: Value::Map(entries),
+            ..
+        }) = map
+        {
+            for (k, v) in &set.pairs {
+                match entries
+                    .iter_mut()
+                    .find(|(ek, _)| ek.as_str().is_some() && ek.as_str() == k.as_str())
+                {
+                    Some(e) => *e = (k.clone(), v.clone()),
+                    None => entries.push((k.clone(), v.clone())),
+                }
+            }
+        }
+    };
+    put(map_at(root, &["metadata", "labels"], true, &anchor));
+    let templates = set.templates || set.selectors;
+    match kind {
+        "CronJob" => {
+            if set.selectors {
+                put(map_at(
+                    root,
+                    &["spec", "jobTemplate", "metadata", "labels"],
+                    true,
+                    &anchor,
+                ));
+                put(existing(root, &["spec", "jobTemplate", "spec", "selector"])
+                    .and_then(|s| map_at(s, &["matchLabels"], false, &anchor)));
+            }
+            if templates {
+                put(existing(root, &["spec", "jobTemplate", "spec", "template"])
+                    .and_then(|t| map_at(t, &["metadata", "labels"], true, &anchor)));
+            }
+        }
+        _ => {
+            if set.selectors {
+                let (path, create): (&[&str], bool) = match kind {
+                    "Service" => (&["selector"], false),
+                    "ReplicationController" => (&["selector"], true),
+                    "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" => {
+                        (&["selector", "matchLabels"], true)
+                    }
+                    "PodDisruptionBudget" => (&["selector", "matchLabels"], false),
+                    "NetworkPolicy" => (&["podSelector", "matchLabels"], false),
+                    // Jobs and custom workloads: only a selector that is written.
+                    _ => (&["selector", "matchLabels"], false),
+                };
+                put(existing(root, &["spec"]).and_then(|s| map_at(s, path, create, &anchor)));
+            }
+            if templates {
+                put(existing(root, &["spec", "template"])
+                    .and_then(|t| map_at(t, &["metadata", "labels"], true, &anchor)));
+            }
+            if set.selectors
+                && kind == "StatefulSet"
+                && let Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) = existing(root, &["spec", "volumeClaimTemplates"])
+            {
+                for item in items {
+                    put(map_at(item, &["metadata", "labels"], true, &anchor));
+                }
+            }
+        }
+    }
+}
+
+/// The mapping at `path`, when every key on the way exists.
+fn existing<'n>(node: &'n mut Node, path: &[&str]) -> Option<&'n mut Node> {
+    let mut n = node;
+    for key in path {
+        let Value::Map(entries) = &mut n.value else {
+            return None;
+        };
+        n = entries
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)?;
+    }
+    Some(n)
+}
+
+/// The mapping at `path`, creating missing (or empty) mappings on the way when `create` is
+/// set; created nodes point at `anchor`.
+fn map_at<'n>(
+    node: &'n mut Node,
+    path: &[&str],
+    create: bool,
+    anchor: &Node,
+) -> Option<&'n mut Node> {
+    let mut n = node;
+    for key in path {
+        let Value::Map(entries) = &mut n.value else {
+            return None;
+        };
+        let empty = || Node {
+            file: anchor.file,
+            span: anchor.span,
+            value: Value::Map(Vec::new()),
+        };
+        let i = match entries.iter().position(|(k, _)| k.as_str() == Some(key)) {
+            Some(i) => {
+                if create && entries[i].1.is_null() {
+                    entries[i].1 = empty();
+                }
+                i
+            }
+            None if create => {
+                entries.push((Node::scalar(anchor.file, anchor.span, key), empty()));
+                entries.len() - 1
+            }
+            None => return None,
+        };
+        n = &mut entries[i].1;
+    }
+    n.is_map().then_some(n)
 }
 
 fn spec_mut(root: &mut Node) -> Option<&mut Node> {
@@ -879,6 +1083,69 @@ mod tests {
         assert!(selector_matches(&sel, &labels));
         let svc = doc("app: web\n");
         assert!(selector_matches(&svc, &labels));
+    }
+
+    #[test]
+    fn label_transformers_reach_selectors_and_templates() {
+        let deploy = parse(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers: []\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n",
+            FileId(0),
+        );
+        let kust = |text: &str| Kustomization {
+            file: FileId(1),
+            dir: "k".into(),
+            root: parse(text, FileId(1)).docs.remove(0).root,
+            env: None,
+        };
+        let paths: BTreeSet<String> = ["k/deploy.yaml".to_string()].into();
+        let docs: Vec<&Node> = deploy.docs.iter().map(|d| &d.root).collect();
+        let render = |k: Kustomization| {
+            build(&KubeInput {
+                files: vec![(FileId(0), "k/deploy.yaml", None, docs.clone())],
+                kustomizations: vec![k],
+                paths: &paths,
+            })
+        };
+        let m = render(kust(
+            "resources: [deploy.yaml]\ncommonLabels:\n  team: shop\n",
+        ));
+        let d = &m.objects[0];
+        let sel = d
+            .root
+            .at(&["spec", "selector", "matchLabels", "team"])
+            .unwrap();
+        assert_eq!(sel.as_str(), Some("shop"));
+        assert_eq!(sel.file, FileId(1));
+        assert_eq!(d.pod_labels().get("team"), Some(&"shop"));
+        let svc = &m.objects[1];
+        assert_eq!(
+            svc.root
+                .at(&["spec", "selector", "team"])
+                .and_then(Node::as_str),
+            Some("shop")
+        );
+        // `labels` without includeSelectors: metadata only.
+        let m = render(kust(
+            "resources: [deploy.yaml]\nlabels:\n- pairs:\n    team: shop\n",
+        ));
+        let d = &m.objects[0];
+        assert!(
+            d.root
+                .at(&["spec", "selector", "matchLabels", "team"])
+                .is_none()
+        );
+        assert!(!d.pod_labels().contains_key("team"));
+        assert!(d.root.at(&["metadata", "labels", "team"]).is_some());
+        let m = render(kust(
+            "resources: [deploy.yaml]\nlabels:\n- pairs:\n    team: shop\n  includeTemplates: true\n",
+        ));
+        assert_eq!(m.objects[0].pod_labels().get("team"), Some(&"shop"));
+        assert!(
+            m.objects[0]
+                .root
+                .at(&["spec", "selector", "matchLabels", "team"])
+                .is_none()
+        );
     }
 
     #[test]

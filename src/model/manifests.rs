@@ -127,39 +127,43 @@ impl Manifests {
     }
 }
 
+/// What a loaded file is: its path role first, then its content.
+fn role_of(l: &Loaded) -> Role {
+    if l.is_dockerfile {
+        return Role::Dockerfile;
+    }
+    if l.is_env {
+        return Role::Env;
+    }
+    match l.path_role {
+        Some(PathRole::HelmTemplate) => Role::HelmTemplate,
+        Some(PathRole::HelmValues) => Role::HelmValues,
+        Some(PathRole::Kustomization) => Role::Kustomization,
+        Some(PathRole::Compose) => Role::Compose,
+        _ => {
+            let docs: Vec<&Node> = l.yaml.docs.iter().map(|d| &d.root).collect();
+            if l.source.file_name() == "Chart.yaml" {
+                Role::HelmChart
+            } else if docs.iter().any(|d| kube::is_object(d)) {
+                Role::Kubernetes
+            } else if docs
+                .first()
+                .is_some_and(|d| crate::parse::compose::looks_like_compose(d))
+            {
+                Role::Compose
+            } else {
+                Role::OtherYaml
+            }
+        }
+    }
+}
+
 /// Decide each file's role, group Kubernetes objects into deploy units, build the graph.
 pub fn build(loaded: Vec<Loaded>, paths: &BTreeSet<String>) -> Manifests {
     let mut files = Vec::with_capacity(loaded.len());
     let mut charts: BTreeMap<String, Chart> = BTreeMap::new();
     for (i, l) in loaded.into_iter().enumerate() {
-        let role = if l.is_dockerfile {
-            Role::Dockerfile
-        } else if l.is_env {
-            Role::Env
-        } else {
-            match l.path_role {
-                Some(PathRole::HelmTemplate) => Role::HelmTemplate,
-                Some(PathRole::HelmValues) => Role::HelmValues,
-                Some(PathRole::Kustomization) => Role::Kustomization,
-                Some(PathRole::Compose) => Role::Compose,
-                _ => {
-                    let docs: Vec<&Node> = l.yaml.docs.iter().map(|d| &d.root).collect();
-                    let name = l.source.file_name();
-                    if name == "Chart.yaml" {
-                        Role::HelmChart
-                    } else if docs.iter().any(|d| kube::is_object(d)) {
-                        Role::Kubernetes
-                    } else if docs
-                        .first()
-                        .is_some_and(|d| crate::parse::compose::looks_like_compose(d))
-                    {
-                        Role::Compose
-                    } else {
-                        Role::OtherYaml
-                    }
-                }
-            }
-        };
+        let role = role_of(&l);
         if role == Role::HelmTemplate
             && let Some(chart) = &l.chart
         {
@@ -226,5 +230,256 @@ pub fn build(loaded: Vec<Loaded>, paths: &BTreeSet<String>) -> Manifests {
         graph,
         charts: charts.into_values().collect(),
         files,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The merge-base side (diff mode)
+// ---------------------------------------------------------------------------------------
+
+/// `(deploy unit, kind, namespace, name)`: how an object is found again on the other side of
+/// a change. The kind is compared without its `apiVersion`, so a Deployment that moved from
+/// `extensions/v1beta1` to `apps/v1` is the same object.
+type ObjectKey = (String, String, Option<String>, String);
+
+/// The Kubernetes objects as they were at the merge base, for the rules that compare (diff
+/// mode). Built from the head's files with every changed YAML file put back as it was: files
+/// the change did not touch keep their head [`FileId`] (same text), and the base side of each
+/// changed file gets an id from [`BaseManifests::first_id`] on. Kustomize overlays are
+/// rendered again on that tree, so a changed patch or `commonLabels` shows in the objects it
+/// reaches.
+#[derive(Debug, Default)]
+pub struct BaseManifests {
+    /// The base as the user named it (`origin/main`).
+    pub label: String,
+    /// The id of `files[0]`: the head's file count.
+    pub first_id: u32,
+    /// The base side of every changed YAML file that existed at the merge base.
+    pub files: Vec<ManifestFile>,
+    pub kube: KubeModel,
+    /// Per file of `files`: the head has a different file at the same path, so a span into
+    /// this version cannot be shown beside the head's text.
+    shadowed: Vec<bool>,
+    /// Head paths whose text is not the base's (added, modified, renamed to).
+    replaced: BTreeSet<String>,
+    /// Renamed files: head path → merge-base path.
+    renamed: BTreeMap<String, String>,
+    by_key: BTreeMap<ObjectKey, Vec<usize>>,
+    by_name: BTreeMap<(String, Option<String>, String), Vec<usize>>,
+}
+
+/// What [`BaseManifests::build`] needs besides the head.
+pub struct BaseInput<'a> {
+    pub label: String,
+    /// Head paths the change added, modified or renamed to: their head text is not the base's.
+    pub replaced: &'a BTreeSet<String>,
+    /// Renamed files: head path → merge-base path.
+    pub renamed: BTreeMap<String, String>,
+    /// The base side of every changed YAML file (modified, renamed, deleted), read and parsed.
+    pub files: Vec<Loaded>,
+    /// Every path at the merge base, to resolve folders in `resources:`.
+    pub paths: &'a BTreeSet<String>,
+    /// Is there a file at this path at the head?
+    pub at_head: &'a dyn Fn(&str) -> bool,
+}
+
+impl BaseManifests {
+    pub fn build(head: &Manifests, input: BaseInput<'_>) -> BaseManifests {
+        let first_id = head.files.len() as u32;
+        let mut files = Vec::with_capacity(input.files.len());
+        let mut shadowed = Vec::with_capacity(input.files.len());
+        for (j, mut l) in input.files.into_iter().enumerate() {
+            l.yaml.set_file(FileId(first_id + j as u32));
+            let role = role_of(&l);
+            shadowed.push((input.at_head)(&l.source.path));
+            files.push(ManifestFile {
+                source: l.source,
+                role,
+                env: l.env,
+                yaml: l.yaml,
+                dockerfile: None,
+            });
+        }
+        let kept = head
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !input.replaced.contains(f.path()))
+            .map(|(i, f)| (FileId(i as u32), f));
+        let base = files
+            .iter()
+            .enumerate()
+            .map(|(j, f)| (FileId(first_id + j as u32), f));
+        let all: Vec<(FileId, &ManifestFile)> = kept.chain(base).collect();
+        let kustomizations = all
+            .iter()
+            .filter(|(_, f)| f.role == Role::Kustomization)
+            .filter_map(|(id, f)| {
+                Some(Kustomization {
+                    file: *id,
+                    dir: f.dir().to_string(),
+                    root: f.yaml.docs.first()?.root.clone(),
+                    env: f.env.clone(),
+                })
+            })
+            .collect();
+        let kube = kube::build(&KubeInput {
+            files: all
+                .iter()
+                .filter(|(_, f)| f.role == Role::Kubernetes)
+                .map(|(id, f)| (*id, f.path(), f.env.clone(), f.docs().collect()))
+                .collect(),
+            kustomizations,
+            paths: input.paths,
+        });
+        let mut by_key: BTreeMap<ObjectKey, Vec<usize>> = BTreeMap::new();
+        let mut by_name: BTreeMap<(String, Option<String>, String), Vec<usize>> = BTreeMap::new();
+        for (i, o) in kube.objects.iter().enumerate() {
+            if o.name.is_empty() {
+                continue;
+            }
+            let unit = kube.units.get(o.unit).map(|u| u.name.clone());
+            by_key
+                .entry((
+                    unit.unwrap_or_default(),
+                    o.kind.clone(),
+                    o.namespace.clone(),
+                    o.name.clone(),
+                ))
+                .or_default()
+                .push(i);
+            by_name
+                .entry((o.kind.clone(), o.namespace.clone(), o.name.clone()))
+                .or_default()
+                .push(i);
+        }
+        BaseManifests {
+            label: input.label,
+            first_id,
+            files,
+            kube,
+            shadowed,
+            replaced: input.replaced.clone(),
+            renamed: input.renamed,
+            by_key,
+            by_name,
+        }
+    }
+
+    /// The base version of a head object: the object of the same kind, namespace and name in
+    /// the deploy unit of the same name, read from the same file (its old path, when the file
+    /// was renamed). When it moved to another file, or between units (a folder of loose
+    /// manifests became a Kustomization), it is found only when it is the only object of
+    /// that kind, namespace and name on both sides: two folders may well hold a
+    /// `deployment/api` each (one per environment, or examples), and they are not versions of
+    /// one another.
+    pub fn object_of(&self, head: &Manifests, o: &kube::Object) -> Option<&kube::Object> {
+        if o.name.is_empty() {
+            return None;
+        }
+        let unit = |units: &[kube::Unit], i: usize| {
+            units.get(i).map(|u| u.name.clone()).unwrap_or_default()
+        };
+        let key = (
+            unit(&head.kube.units, o.unit),
+            o.kind.clone(),
+            o.namespace.clone(),
+            o.name.clone(),
+        );
+        let path = head.file(o.file).map(ManifestFile::path).unwrap_or("");
+        let old_path = self.renamed.get(path).map(String::as_str).unwrap_or(path);
+        let base_path = |b: &kube::Object| {
+            self.file(head, b.file.0 as usize)
+                .map(ManifestFile::path)
+                .unwrap_or("")
+        };
+        let same =
+            |h: &kube::Object| h.kind == o.kind && h.namespace == o.namespace && h.name == o.name;
+        // A changed `namePrefix` or `nameSuffix` renames every object of the unit.
+        let affixes = |units: &[kube::Unit], i: usize| {
+            units
+                .get(i)
+                .map(|u| u.name_affixes.clone())
+                .unwrap_or_default()
+        };
+        let head_affixes = affixes(&head.kube.units, o.unit);
+        let all = self.by_key.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+        let candidates: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.kube
+                    .objects
+                    .get(i)
+                    .is_some_and(|b| affixes(&self.kube.units, b.unit) == head_affixes)
+            })
+            .collect();
+        let candidates = candidates.as_slice();
+        if let Some(b) = candidates
+            .iter()
+            .filter_map(|&i| self.kube.objects.get(i))
+            .find(|b| base_path(b) == old_path)
+        {
+            return Some(b);
+        }
+        let at_head = |in_unit: bool| {
+            head.kube
+                .objects
+                .iter()
+                .filter(|h| same(h) && (!in_unit || unit(&head.kube.units, h.unit) == key.0))
+                .count()
+        };
+        if let [i] = candidates {
+            return (at_head(true) == 1)
+                .then(|| self.kube.objects.get(*i))
+                .flatten();
+        }
+        if !all.is_empty() {
+            return None;
+        }
+        match self
+            .by_name
+            .get(&(o.kind.clone(), o.namespace.clone(), o.name.clone()))
+            .map(Vec::as_slice)
+        {
+            Some([i]) if at_head(false) == 1 => self
+                .kube
+                .objects
+                .get(*i)
+                .filter(|b| affixes(&self.kube.units, b.unit) == head_affixes),
+            _ => None,
+        }
+    }
+
+    /// A file of either side by id: the head's below [`BaseManifests::first_id`].
+    pub fn file<'a>(&'a self, head: &'a Manifests, id: usize) -> Option<&'a ManifestFile> {
+        match id.checked_sub(self.first_id as usize) {
+            Some(j) => self.files.get(j),
+            None => head.files.get(id),
+        }
+    }
+
+    /// Can a span in file `id` be shown? Not when it is in the base version of a file the
+    /// head still has with other text: reports show each path's head text.
+    pub fn shows(&self, id: usize) -> bool {
+        match id.checked_sub(self.first_id as usize) {
+            Some(j) => self.shadowed.get(j) == Some(&false),
+            None => true,
+        }
+    }
+
+    /// Did the merge base have a file at this head path?
+    pub fn at_base(&self, path: &str) -> bool {
+        !self.replaced.contains(path) || self.files.iter().any(|f| f.path() == path)
+    }
+
+    /// The base-side files whose path the head no longer has (deleted, renamed away): their
+    /// text is what a report shows for that path.
+    pub fn unshadowed(&self) -> impl Iterator<Item = &ManifestFile> {
+        self.files
+            .iter()
+            .zip(&self.shadowed)
+            .filter(|(_, s)| !**s)
+            .map(|(f, _)| f)
     }
 }

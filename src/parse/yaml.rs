@@ -100,6 +100,15 @@ pub struct YamlFile {
     pub problem: Option<YamlProblem>,
 }
 
+impl YamlFile {
+    /// Stamp every node with the file's id (parsing happens before ids are known).
+    pub fn set_file(&mut self, id: FileId) {
+        for d in &mut self.docs {
+            d.root.set_file(id);
+        }
+    }
+}
+
 impl Node {
     pub fn scalar(file: FileId, span: Span, text: &str) -> Node {
         Node {
@@ -220,6 +229,19 @@ impl Node {
             Value::Map(entries) => entries
                 .iter()
                 .any(|(k, v)| k.is_templated() || v.is_templated()),
+        }
+    }
+
+    /// Stamp this subtree with the file it was read from.
+    pub fn set_file(&mut self, id: FileId) {
+        self.file = id;
+        match &mut self.value {
+            Value::Scalar { .. } => {}
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.set_file(id)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.set_file(id);
+                v.set_file(id);
+            }),
         }
     }
 

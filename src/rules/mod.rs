@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::finding::Rollback;
 use crate::model::graph::ObjectGraph;
 use crate::model::inverse::Inverse;
-use crate::model::manifests::Manifests;
+use crate::model::manifests::{BaseManifests, Manifests};
 use crate::model::migrations::{Migration, ParsedFile, Part};
 use crate::model::schema::{NewObjects, Schema};
 use crate::parse::sql::{ObjName, Statement};
@@ -111,14 +111,24 @@ impl StmtCtx<'_> {
 }
 
 /// Everything a manifest rule (families K, C, D) may look at: every Kubernetes object by deploy
-/// unit, the object graph, compose files, Dockerfiles and env files.
+/// unit, the object graph, compose files, Dockerfiles and env files; in diff mode, when the
+/// change touches YAML, the objects as they were at the merge base too.
 pub struct ManifestCtx<'a> {
     pub manifests: &'a Manifests,
     pub graph: &'a ObjectGraph,
     pub config: &'a Config,
+    /// Diff mode: the merge-base side. Drafts may name its files (related locations) by the
+    /// ids it gives them.
+    pub base: Option<&'a BaseManifests>,
 }
 
 impl ManifestCtx<'_> {
+    /// The merge-base version of a head object (diff mode), found by deploy unit, kind
+    /// (whatever its `apiVersion`), namespace and name.
+    pub fn base_of(&self, o: &crate::model::kube::Object) -> Option<&crate::model::kube::Object> {
+        self.base?.object_of(self.manifests, o)
+    }
+
     /// A draft located in manifest file `file` (a [`crate::parse::yaml::FileId`]).
     pub fn draft(
         &self,
@@ -297,6 +307,10 @@ pub trait Rule: Send + Sync {
     /// Called once per scan with every manifest, compose file and Dockerfile. Drafts' `file`
     /// is a manifest [`crate::parse::yaml::FileId`].
     fn check_manifests(&self, _cx: &ManifestCtx<'_>, _out: &mut Vec<Draft>) {}
+    /// Diff mode only, when the change touches YAML: called once with the manifests on both
+    /// sides ([`ManifestCtx::base`] is set). What it reports is what the change does, so its
+    /// findings count as introduced wherever they point.
+    fn check_manifest_changes(&self, _cx: &ManifestCtx<'_>, _out: &mut Vec<Draft>) {}
     /// Called once per scan with the env and config model (family E).
     fn check_env(&self, _cx: &env::EnvCtx<'_>, _out: &mut Vec<env::EnvDraft>) {}
     /// Called once per diff-mode run with the migration-history facts (family H).

@@ -4,10 +4,27 @@
 //! `app:latest` and an overlay that pins `newTag: 1.4.2` is not flagged in that overlay.
 
 use super::{container_name, draft, path_of, undo, workloads};
-use crate::model::kube::Object;
+use crate::model::kube::{Object, Unit};
 use crate::parse::dockerfile::{TagHazard, image_ref, tag_hazard};
 use crate::parse::yaml::Node;
 use crate::rules::{Draft, ManifestCtx, Rule};
+
+/// The image a container that names `img` runs in `unit`, after Kustomize `images:` overrides.
+pub(super) fn effective_image(unit: Option<&Unit>, img: &str) -> String {
+    let r = image_ref(img);
+    match unit.and_then(|u| u.images.get(r.repository)) {
+        Some(ov) => {
+            let repo = ov.new_name.as_deref().unwrap_or(r.repository);
+            match (&ov.digest, &ov.new_tag, r.tag) {
+                (Some(d), _, _) => format!("{repo}@{d}"),
+                (None, Some(t), _) => format!("{repo}:{t}"),
+                (None, None, Some(t)) => format!("{repo}:{t}"),
+                (None, None, None) => repo.to_string(),
+            }
+        }
+        None => img.to_string(),
+    }
+}
 
 /// The image a container runs in its unit (after `images:` overrides), with its node.
 fn images<'a>(cx: &ManifestCtx<'_>, o: &'a Object) -> Vec<(&'a Node, &'a Node, String)> {
@@ -18,20 +35,7 @@ fn images<'a>(cx: &ManifestCtx<'_>, o: &'a Object) -> Vec<(&'a Node, &'a Node, S
         .filter_map(|c| {
             let n = c.get("image")?;
             let img = n.as_str()?;
-            let r = image_ref(img);
-            let effective = match unit.and_then(|u| u.images.get(r.repository)) {
-                Some(ov) => {
-                    let repo = ov.new_name.as_deref().unwrap_or(r.repository);
-                    match (&ov.digest, &ov.new_tag, r.tag) {
-                        (Some(d), _, _) => format!("{repo}@{d}"),
-                        (None, Some(t), _) => format!("{repo}:{t}"),
-                        (None, None, Some(t)) => format!("{repo}:{t}"),
-                        (None, None, None) => repo.to_string(),
-                    }
-                }
-                None => img.to_string(),
-            };
-            Some((c, n, effective))
+            Some((c, n, effective_image(unit, img)))
         })
         .collect()
 }

@@ -7,8 +7,10 @@
 mod api;
 mod availability;
 mod images;
+mod immutable;
 mod notes;
 mod probes;
+mod release_label;
 mod resources;
 mod rollout;
 mod services;
@@ -43,6 +45,8 @@ pub static RULES: &[&dyn Rule] = &[
     &services::TargetPortNotExposed,
     &services::ConfigMapNotDefined,
     &services::SecretNotDefined,
+    &immutable::ImmutableFieldChanged,
+    &release_label::ReleaseLabelInSelector,
 ];
 
 /// The deploy target of an object, as the rollback plan names it.
