@@ -4,6 +4,7 @@
 mod config_drift;
 mod contract;
 mod missing;
+mod restart;
 mod secrets;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ pub static RULES: &[&dyn Rule] = &[
     &config_drift::ConfigTypeMismatch,
     &secrets::CommittedSecret,
     &secrets::SecretInConfigMap,
+    &restart::ConfigChangeWithoutRestart,
 ];
 
 /// What an env rule may look at.
