@@ -186,6 +186,33 @@ fn bench(c: &mut Criterion) {
     });
     group.throughput(criterion::Throughput::Bytes(mbytes as u64));
     let config = forecast::config::Config::default();
+    // The env family's providers: every compose service, Kubernetes container, Helm values
+    // component and Dockerfile of the corpus turned into deploy targets tied to code, with
+    // their secrets, and the env model built from them.
+    let model = forecast::model::manifests::build(load(&manifests, &repo), &paths);
+    let classifier = forecast::classify::environment::Classifier::new(&config);
+    let env_files = std::collections::BTreeMap::new();
+    let documented = |_: &str| false;
+    let inputs = forecast::model::providers::Inputs {
+        manifests: &model,
+        env_files: &env_files,
+        classifier: &classifier,
+        root_name: None,
+        documented: &documented,
+    };
+    let targets = {
+        let mut b = forecast::model::env::EnvModelBuilder::new();
+        forecast::model::providers::collect(&inputs, &mut b);
+        b.build().targets.len()
+    };
+    eprintln!("{targets} deploy targets in the corpus manifests");
+    group.bench_function("env-providers", |b| {
+        b.iter(|| {
+            let mut builder = forecast::model::env::EnvModelBuilder::new();
+            forecast::model::providers::collect(&inputs, &mut builder);
+            builder.build().environments.len()
+        })
+    });
     group.bench_function("model-and-rules", |b| {
         b.iter_batched(
             || load(&manifests, &repo),

@@ -714,14 +714,16 @@ fn pipeline(
             wanted.insert(&r.location.path);
         }
     }
-    // The first file of a path wins: the head over the base.
+    // The first file of a path wins: the env stage's texts first (every secret the env
+    // model found is masked in them), then the head over the base.
     let mut sources: BTreeMap<String, String> = BTreeMap::new();
-    let candidates = files
+    let candidates = env
+        .sources
         .iter()
-        .map(|f| &f.source)
+        .flatten()
+        .chain(files.iter().map(|f| &f.source))
         .chain(manifests.files.iter().map(|f| &f.source))
         .chain(extra.iter())
-        .chain(env.sources.iter().flatten())
         .chain(history_sources.iter())
         .chain(
             base_manifests

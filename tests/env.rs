@@ -1,6 +1,8 @@
 //! The env family end to end: secrets never reach any output format (text with and without
-//! colour, JSON, the binary's stdout and `--output` file), and the pipeline wires reads,
-//! environments and config together.
+//! colour, JSON, SARIF, Markdown, GitHub, GitLab, the binary's stdout and `--output` file),
+//! wherever they are committed (env files, TOML/JSON/YAML config, compose, Kubernetes
+//! manifests, Helm values, Dockerfiles), and the pipeline wires reads, environments, manifests
+//! and config together.
 
 use std::fs;
 use std::path::Path;
@@ -304,4 +306,260 @@ fn config_ignore_and_severity_override() {
         .collect();
     assert_eq!(found, vec![("E102".to_string(), "medium".to_string())]);
     assert!(out.report.findings[0].message.contains("`B_URL`"));
+}
+
+/// Secrets for the manifest side, built at run time.
+struct ManifestSecrets {
+    compose: String,
+    config_map: String,
+    secret_data: String,
+    secret_data_b64: String,
+    pod_env: String,
+    yaml_config: String,
+    helm: String,
+    dockerfile: String,
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn manifest_secrets() -> ManifestSecrets {
+    let secret_data = format!("Wq4Tn8Lz2Xv6{}", "Pk9Rm3Hs7Jd1");
+    ManifestSecrets {
+        compose: format!("Qm7Zt2Lx9Pw4{}", "Kv8Rn3Hs6Jd1Fg5Ya0Ub"),
+        config_map: format!("AKIA{}", "R4TZ6WQ2MN6XK3LP"),
+        secret_data_b64: base64(secret_data.as_bytes()),
+        secret_data,
+        pod_env: format!("Vb7Nq2Lk9Xz4{}", "Pw8Rt3Ys6Hd1Jf5G"),
+        yaml_config: format!("Hq8Vz3Lm2Xp9{}", "Kw4Rt7Nb6Ys1Jd5F"),
+        helm: format!("Tz5Kq1Wm8Lx3{}", "Vr6Pn2Hs9Jd4Gb7C"),
+        dockerfile: format!("Nc3Jv7Qx1Lm5{}", "Tz9Wk2Rp6Hs8Fd4Y"),
+    }
+}
+
+impl ManifestSecrets {
+    fn all(&self) -> Vec<&str> {
+        vec![
+            &self.compose,
+            &self.config_map,
+            &self.secret_data,
+            &self.secret_data_b64,
+            &self.pod_env,
+            &self.yaml_config,
+            &self.helm,
+            &self.dockerfile,
+        ]
+    }
+}
+
+/// A repository with a secret in every kind of manifest, and an E101 that points into the
+/// Kubernetes manifest (so its snippet, with the pod's env, is printed).
+fn manifest_repo(s: &Secrets, m: &ManifestSecrets) -> tempfile::TempDir {
+    let dir = repo(s);
+    let root = dir.path();
+    write(
+        root,
+        "docker-compose.yml",
+        &format!(
+            "services:\n  api:\n    build: ./api\n    image: ghcr.io/acme/api:1.0.0\n    environment:\n      JWT_SECRET: {}\n      LOG_LEVEL: info\n",
+            m.compose
+        ),
+    );
+    write(
+        root,
+        "api/Dockerfile",
+        &format!(
+            "FROM python:3.12-slim\nENV SIGNING_SECRET={}\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n",
+            m.dockerfile
+        ),
+    );
+    write(
+        root,
+        "api/main.py",
+        "import os\n\nQUEUE = os.environ[\"QUEUE_URL\"]\n",
+    );
+    write(
+        root,
+        "k8s/production/api.yaml",
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-config\ndata:\n  AWS_ACCESS_KEY_ID: {}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: api-secrets\ndata:\n  SESSION_SECRET: {}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels:\n      app: api\n  template:\n    metadata:\n      labels:\n        app: api\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.0.0\n          env:\n            - name: STRIPE_WEBHOOK_SECRET\n              value: {}\n          envFrom:\n            - configMapRef:\n                name: api-config\n",
+            m.config_map, m.secret_data_b64, m.pod_env
+        ),
+    );
+    write(
+        root,
+        "config/production.yaml",
+        &format!("database:\n  password: \"{}\"\n", m.yaml_config),
+    );
+    write(
+        root,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+    );
+    write(
+        root,
+        "chart/values-prod.yaml",
+        &format!(
+            "image:\n  repository: ghcr.io/acme/reports\nenv:\n  - name: API_TOKEN\n    value: {}\n",
+            m.helm
+        ),
+    );
+    dir
+}
+
+#[test]
+fn secrets_never_reach_any_format() {
+    use forecast::report::{Format, RenderOptions, render};
+    let s = secrets();
+    let m = manifest_secrets();
+    let dir = manifest_repo(&s, &m);
+    let out = scan(&ScanOptions {
+        root: dir.path().to_path_buf(),
+        config: Config::default(),
+    })
+    .unwrap();
+    // Every planted manifest secret is found (so its line is shown somewhere).
+    let e401: Vec<&str> = out
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == "E401")
+        .map(|f| f.location.path.as_str())
+        .collect();
+    for path in [
+        "docker-compose.yml",
+        "api/Dockerfile",
+        "k8s/production/api.yaml",
+        "config/production.yaml",
+        "chart/values-prod.yaml",
+    ] {
+        assert!(e401.contains(&path), "no E401 in {path}: {e401:?}");
+    }
+    assert_eq!(
+        e401.iter()
+            .filter(|p| **p == "k8s/production/api.yaml")
+            .count(),
+        3,
+        "ConfigMap data, Secret data and a pod's env value: {e401:?}"
+    );
+    // The read of `QUEUE_URL` is judged against production's container: its snippet is the
+    // manifest with the pod's env.
+    assert!(
+        out.report.findings.iter().any(|f| f.code == "E101"
+            && f.related
+                .iter()
+                .any(|r| r.location.path == "k8s/production/api.yaml")),
+        "{:#?}",
+        out.report.findings
+    );
+    let sources = out
+        .sources
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let everything = ManifestSecretsAndEnv(&s, &m);
+    for color in [false, true] {
+        let opts = RenderOptions {
+            color,
+            repo_prefix: String::new(),
+            sarif_automation_id: "forecast/".into(),
+        };
+        for (format, name) in [
+            (Format::Text, "text"),
+            (Format::Json, "json"),
+            (Format::Sarif, "sarif"),
+            (Format::Markdown, "markdown"),
+            (Format::Github, "github"),
+            (Format::Gitlab, "gitlab"),
+        ] {
+            let text = render(&out.report, &sources, format, &opts);
+            everything.check(&text, name);
+        }
+    }
+    // Messages quote the first two characters and the length; a Secret's data is quoted as
+    // written (base64), never decoded.
+    let json = forecast::report::json::render(&out.report);
+    assert!(json.contains(&format!(
+        "{}… (32 characters), base64",
+        &m.secret_data_b64[..2]
+    )));
+    for text in out.sources.values() {
+        everything.check(text, "a source handed to renderers");
+    }
+}
+
+struct ManifestSecretsAndEnv<'a>(&'a Secrets, &'a ManifestSecrets);
+
+impl ManifestSecretsAndEnv<'_> {
+    fn check(&self, output: &str, what: &str) {
+        assert_no_secret(output, self.0, what);
+        for secret in self.1.all() {
+            assert!(!output.contains(secret), "{what} prints a secret");
+            for w in secret.as_bytes()[2..].windows(8) {
+                let w = std::str::from_utf8(w).unwrap();
+                assert!(!output.contains(w), "{what} prints part of a secret: {w}");
+            }
+        }
+    }
+}
+
+#[test]
+fn manifests_provide_and_name_where_a_variable_belongs() {
+    let s = secrets();
+    let m = manifest_secrets();
+    let dir = manifest_repo(&s, &m);
+    let out = scan(&ScanOptions {
+        root: dir.path().to_path_buf(),
+        config: Config::default(),
+    })
+    .unwrap();
+    let e101: Vec<_> = out
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == "E101" && f.location.path == "api/main.py")
+        .collect();
+    assert_eq!(e101.len(), 1, "{:#?}", out.report.findings);
+    let f = e101[0];
+    assert_eq!(f.severity.to_string(), "high");
+    // Production is the Kubernetes container; the compose service is the default environment.
+    assert!(f.message.contains("`production`"), "{}", f.message);
+    assert!(f.message.contains("compose service `api`"), "{}", f.message);
+    assert!(
+        f.rollback
+            .steps
+            .iter()
+            .any(|s| s.contains("k8s/production/api.yaml")
+                && s.contains("previous image of `ghcr.io/acme/api`")),
+        "{:?}",
+        f.rollback
+    );
+    // The Helm release runs other code (`reports`, not built here): it judges nothing.
+    assert!(!f.message.contains("Helm"), "{}", f.message);
+    let env = &out.report.summary.env;
+    assert!(
+        env.environments
+            .iter()
+            .any(|e| e.name == "production" && e.scope == "api"),
+        "{:?}",
+        env.environments
+    );
 }

@@ -329,3 +329,62 @@ fn hostile_env_config_and_source_files_are_warnings() {
         "the warning names the line, never its text"
     );
 }
+
+#[test]
+fn hostile_manifest_shapes_for_env_providers_do_not_panic() {
+    let dir = setup();
+    let root = dir.path();
+    for d in ["api", "k8s/production", "chart", "config"] {
+        fs::create_dir_all(root.join(d)).unwrap();
+    }
+    fs::write(
+        root.join("api/Dockerfile"),
+        "FROM x\nENV\nENV =x\nENV A=\"unterminated\nARG 1A\nENV B \\\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("api/main.py"),
+        "import os\nA = os.environ[\"A\"]\n",
+    )
+    .unwrap();
+    // Every env shape compose and Kubernetes would refuse, and some they accept.
+    fs::write(
+        root.join("docker-compose.prod.yml"),
+        "services:\n  api:\n    build: {context: ./api, dockerfile: ../../../../x}\n    environment: just-a-string\n    env_file: [42, {path: '${HOME}/x.env'}, ../../../../etc/passwd, binary.env]\n  b:\n    extends: b\n    environment: [\"=x\", \"\", \"'Q'=1\", {a: 1}]\n  c: 3\n",
+    )
+    .unwrap();
+    fs::write(root.join("binary.env"), [0u8, 1, 2, 3]).unwrap();
+    fs::write(
+        root.join("k8s/production/api.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api\n          env: {A: 1}\n          envFrom: [configMapRef, {secretRef: 3}, {configMapRef: {name: [x]}}]\n        - env:\n            - 3\n            - name: {x: 1}\n            - name: \"{{ .Values.n }}\"\n        - 7\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  A: \"!!!not base64\"\n  B: /w==\n  C: [1]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: [1, 2]\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    let mut deep = String::from("a:\n");
+    for i in 1..200 {
+        deep.push_str(&"  ".repeat(i));
+        deep.push_str("env:\n");
+        deep.push_str(&"  ".repeat(i));
+        deep.push_str("b:\n");
+    }
+    fs::write(root.join("chart/values-prod.yaml"), deep).unwrap();
+    fs::write(
+        root.join("chart/values-staging.yaml"),
+        "env: [1, {name: 2}, {name: X, value: [1]}]\nextraEnv: {A: {b: 1}}\nimage: {repository: [x]}\n",
+    )
+    .unwrap();
+    fs::write(root.join("config/production.yaml"), "- a\n- b\n").unwrap();
+    fs::write(root.join("config/staging.yaml"), "a: 1\n---\n[x]\n").unwrap();
+    let out = scan_dir(root);
+    assert!(has_index_finding(&out), "the SQL finding survives");
+    // Deterministic, too.
+    let again = scan_dir(root);
+    assert_eq!(
+        forecast::report::json::render(&out.report),
+        forecast::report::json::render(&again.report)
+    );
+}

@@ -779,8 +779,9 @@ impl EnvModelBuilder {
     }
 
     /// Code a deploy target runs in a folder below the env files that judged it before keeps
-    /// those environments: each joins the environments of the same name there (or comes
-    /// along as one), so a manifest adds to what the env files provide and hides nothing.
+    /// those environments: each named one joins the environment of the same name there (or
+    /// comes along as one), so a manifest adds to what the env files provide and hides
+    /// nothing.
     fn inherit_env_files(&mut self) {
         let file_scopes: std::collections::BTreeSet<String> = self
             .model
@@ -808,11 +809,14 @@ impl EnvModelBuilder {
             if above == scope {
                 continue;
             }
+            // A bare `.env` above the code is not in its image: compose reads it for `${VAR}`
+            // interpolation, containers do not get it. Named environments' files are what
+            // their deploys are declared with, however they are delivered.
             let sources: Vec<Environment> = self
                 .model
                 .environments
                 .iter()
-                .filter(|e| e.scope == above && e.from_files)
+                .filter(|e| e.scope == above && e.from_files && !e.implicit)
                 .cloned()
                 .collect();
             for src in sources {

@@ -92,6 +92,70 @@ struct Links {
     by_repo: BTreeMap<String, String>,
     /// Normalised folder name of a Dockerfile → its folder; `None` when two share a name.
     by_name: BTreeMap<String, Option<String>>,
+    /// The words of the scanned folder's name, when a Dockerfile sits at its root: an image
+    /// named like one of them (`acme/shop` in `acme-shop/`) is built there.
+    root_words: Vec<String>,
+}
+
+/// The values of the `.env` beside a compose file: what compose interpolates `${VAR}` with.
+fn compose_vars(i: &Inputs<'_>, dir: &str) -> BTreeMap<String, String> {
+    let path = if dir.is_empty() {
+        ".env".to_string()
+    } else {
+        format!("{dir}/.env")
+    };
+    i.env_files
+        .get(&path)
+        .map(|f| {
+            f.entries
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), e.value.clone()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$VAR` replaced from `vars`; `None` when
+/// a variable has neither a value nor a default.
+fn interpolate(s: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+    if !s.contains('$') {
+        return Some(s.to_string());
+    }
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(body) = after.strip_prefix('{') {
+            let end = body.find('}')?;
+            let inner = &body[..end];
+            let (name, default) = match inner.find([':', '-']) {
+                Some(p) => {
+                    let d = inner[p..].trim_start_matches(':');
+                    (&inner[..p], d.strip_prefix('-'))
+                }
+                None => (inner, None),
+            };
+            out.push_str(
+                vars.get(name)
+                    .filter(|v| !v.is_empty())
+                    .map(String::as_str)
+                    .or(default)?,
+            );
+            rest = &body[end + 1..];
+        } else {
+            let n = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if n == 0 {
+                return None;
+            }
+            out.push_str(vars.get(&after[..n])?);
+            rest = &after[n..];
+        }
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 impl Links {
@@ -125,14 +189,21 @@ impl Links {
                 add(key, dir);
             }
         }
-        if root_dockerfile && let Some(root) = i.root_name {
-            add(norm(root), "");
-        }
+        let root_words = match (root_dockerfile, i.root_name) {
+            (true, Some(root)) => root
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| w.len() >= 2)
+                .map(norm)
+                .chain(std::iter::once(norm(root)))
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut by_repo = BTreeMap::new();
         for (_, f) in i.manifests.with_role(Role::Compose) {
             let Some(doc) = f.docs().next() else { continue };
+            let vars = compose_vars(i, f.dir());
             for s in compose::services(doc) {
-                if let (Some(scope), Some(image)) = (build_scope(f.dir(), &s), s.image_str())
+                if let (Some(scope), Some(image)) = (build_scope(f.dir(), &s, &vars), s.image_str())
                     && !templated(image)
                 {
                     by_repo
@@ -141,7 +212,11 @@ impl Links {
                 }
             }
         }
-        Links { by_repo, by_name }
+        Links {
+            by_repo,
+            by_name,
+            root_words,
+        }
     }
 
     /// The code folder of the image `image` runs, if forecast can tell.
@@ -153,21 +228,29 @@ impl Links {
         if let Some(s) = self.by_repo.get(repo) {
             return Some(s.clone());
         }
-        let last = repo.rsplit('/').next().unwrap_or(repo);
-        self.by_name.get(&norm(last)).cloned().flatten()
+        let last = norm(repo.rsplit('/').next().unwrap_or(repo));
+        if let Some(found) = self.by_name.get(&last) {
+            return found.clone();
+        }
+        self.root_words.contains(&last).then(String::new)
     }
 }
 
 /// The code folder a compose service builds: its `build` context, or the folder of its
 /// Dockerfile when that sits inside the context (`context: .`,
 /// `dockerfile: src/checkout/Dockerfile`).
-fn build_scope(compose_dir: &str, s: &compose::Service<'_>) -> Option<String> {
+fn build_scope(
+    compose_dir: &str,
+    s: &compose::Service<'_>,
+    vars: &BTreeMap<String, String>,
+) -> Option<String> {
     let (ctx, dockerfile) = s.build_paths()?;
-    if ctx.contains("://") || templated(&ctx) {
+    let ctx = interpolate(&ctx, vars)?;
+    if ctx.contains("://") {
         return None;
     }
     let ctx = join(compose_dir, &ctx)?;
-    if let Some(df) = dockerfile.filter(|d| !templated(d))
+    if let Some(df) = dockerfile.and_then(|d| interpolate(&d, vars))
         && let Some(df) = join(&ctx, &df)
     {
         let dir = parent_dir(&df);
@@ -246,8 +329,9 @@ fn compose_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
         let text = &f.source.text;
         let file = fid(i, b, id);
         let documented = (i.documented)(f.path());
+        let vars = compose_vars(i, &dir);
         for s in compose::services(doc) {
-            let scope = build_scope(&dir, &s)
+            let scope = build_scope(&dir, &s, &vars)
                 .or_else(|| s.image_str().and_then(|img| links.scope_for_image(img)));
             if let Some(sc) = &scope {
                 let image = s.image_str().filter(|i| !templated(i)).map(str::to_string);
@@ -1128,6 +1212,25 @@ mod tests {
         assert_eq!(decode_base64("aHVudGVyMg").as_deref(), Some("hunter2"));
         assert_eq!(decode_base64("not base64!"), None);
         assert_eq!(decode_base64("/w=="), None);
+    }
+
+    #[test]
+    fn compose_interpolation() {
+        let mut vars = BTreeMap::new();
+        vars.insert("DOCKERFILE".to_string(), "./src/api/Dockerfile".to_string());
+        vars.insert("EMPTY".to_string(), String::new());
+        assert_eq!(
+            interpolate("${DOCKERFILE}", &vars).as_deref(),
+            Some("./src/api/Dockerfile")
+        );
+        assert_eq!(
+            interpolate("${MISSING:-x}/$DOCKERFILE", &vars).as_deref(),
+            Some("x/./src/api/Dockerfile")
+        );
+        assert_eq!(interpolate("${EMPTY:-d}", &vars).as_deref(), Some("d"));
+        assert_eq!(interpolate("${MISSING}", &vars), None);
+        assert_eq!(interpolate("${UNCLOSED", &vars), None);
+        assert_eq!(interpolate("$", &vars), None);
     }
 
     #[test]

@@ -69,9 +69,15 @@ fn need_of(t: &Toks<'_>, first: usize, close: usize, lookup: bool) -> Need {
     }
     let mut names = Vec::new();
     let mut k = first - 1;
+    let mut in_if = false;
     while k > 0 {
         k -= 1;
         match t.kind(k) {
+            Some(K::Ident) if t.s(k) == "if" => {
+                in_if = true;
+                break;
+            }
+            Some(K::Ident) if matches!(t.s(k), "for" | "switch" | "else" | "return") => break,
             Some(K::Ident) if t.s(k) != "var" => names.push(t.s(k)),
             _ if t.is(k, ",") => {}
             _ => break,
@@ -85,8 +91,31 @@ fn need_of(t: &Toks<'_>, first: usize, close: usize, lookup: bool) -> Need {
     let Some(var) = tested.copied().filter(|v| *v != "_") else {
         return fallback;
     };
+    // `if v := os.Getenv("X"); v != "" { ... }`: the value lives only in the `if`, which
+    // tests it.
+    if in_if && t.is(close + 1, ";") {
+        let limit = (close + 40).min(t.len());
+        if let Some(open) = (close + 2..limit).find(|&j| t.is(j, "{"))
+            && (close + 2..open).any(|j| t.is(j, var))
+        {
+            return match fatal_block(t, close + 1) {
+                Some(true) => Need::Required,
+                _ => Need::Optional,
+            };
+        }
+        return fallback;
+    }
     let limit = (close + 80).min(t.len());
     for k in close + 1..limit {
+        // `switch v { case ...: default: ... }`: every value, unset included, has a branch.
+        if t.is(k, "switch") && t.is(k + 1, var) && t.is(k + 2, "{") {
+            if let Some(end) = t.close_of(k + 2)
+                && (k + 3..end).any(|j| t.is(j, "default"))
+            {
+                return Need::Optional;
+            }
+            break;
+        }
         if !t.is(k, "if") {
             continue;
         }
@@ -146,6 +175,17 @@ func main() {
 	host := cmp.Or(os.Getenv("HOST"), "localhost")
 	if os.Getenv("DEBUG") != "" {
 	}
+	if topic := os.Getenv("KAFKA_TOPIC"); topic != "" {
+		use(topic)
+	}
+	if v := os.Getenv("SECRET"); v == "" {
+		log.Fatalf("SECRET is required")
+	}
+	api := os.Getenv("DB_API")
+	switch api {
+	case "cosmos":
+	default:
+	}
 	// os.Getenv("COMMENTED")
 	s := "os.Getenv(\"IN_STRING\")"
 }
@@ -160,6 +200,9 @@ func main() {
                 r("LEVEL", Need::Optional),
                 r("HOST", Need::Defaulted),
                 r("DEBUG", Need::Optional),
+                r("KAFKA_TOPIC", Need::Optional),
+                r("SECRET", Need::Required),
+                r("DB_API", Need::Optional),
             ]
         );
     }

@@ -171,11 +171,21 @@ pub(super) fn need_after(t: &Toks<'_>, first: usize, end: usize) -> Option<Need>
     }
     match before {
         "delete" => return None,
-        "!" | "typeof" => return Some(Need::Optional),
+        "!" | "!!" | "typeof" => return Some(Need::Optional),
         _ => {}
     }
     if before == "(" && matches!(before2, "if" | "while" | "Boolean") && t.is(end, ")") {
         return Some(Need::Optional);
+    }
+    // `(process.env.X as Mode) || "plain"`: a parenthesised group's context.
+    if before == "(" && (first < 2 || t.kind(first - 2) != Some(K::Ident)) {
+        let open = first - 1;
+        if let Some(close) = t.close_of(open)
+            && let Some(n) = need_after(t, open, close + 1)
+            && matches!(n, Need::Defaulted | Need::Optional)
+        {
+            return Some(n);
+        }
     }
     // `Number(process.env.X) || 3`, `parseInt(process.env.X, 10) ?? 3`: the call's context.
     if before == "(" && first >= 2 && t.kind(first - 2) == Some(K::Ident) {
@@ -228,6 +238,9 @@ function handler() {
   const k = process.env.HANDLER_KEY;
   if (!k) throw new Error("HANDLER_KEY");
 }
+const cloud = !!process.env.CLOUD_MODE;
+const mech = (process.env.SASL_MECHANISM as 'plain' | 'scram') || 'plain';
+const wrapped = (process.env.WRAPPED);
 "#;
         assert_eq!(
             reads(js),
@@ -244,6 +257,9 @@ function handler() {
                 r("APP_SECRET", Need::Required),
                 r("LEVEL", Need::Defaulted),
                 r("HANDLER_KEY", Need::NoDefault),
+                r("CLOUD_MODE", Need::Optional),
+                r("SASL_MECHANISM", Need::Defaulted),
+                r("WRAPPED", Need::NoDefault),
             ]
         );
     }
