@@ -1090,6 +1090,27 @@ fn helm_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
             ));
         }
     }
+    // A `values-<env>.yaml` that overrides only some keys runs the image its base names.
+    let bases: BTreeMap<String, (Option<String>, Option<String>)> = found
+        .iter()
+        .filter(|(_, env, _)| env.is_none())
+        .map(|(dir, _, t)| {
+            (
+                format!("{dir}|{}", t.identity),
+                (t.scope.clone(), t.image.clone()),
+            )
+        })
+        .collect();
+    for (dir, _, t) in &mut found {
+        if t.scope.is_none()
+            && let Some((scope, image)) = bases.get(&format!("{dir}|{}", t.identity))
+        {
+            t.scope = scope.clone();
+            if t.image.is_none() {
+                t.image = image.clone();
+            }
+        }
+    }
     // `values.yaml` is the base of `values-<env>.yaml` beside it.
     let named: BTreeMap<&str, BTreeSet<&EnvName>> =
         found
