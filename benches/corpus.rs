@@ -193,12 +193,14 @@ fn bench(c: &mut Criterion) {
     let classifier = forecast::classify::environment::Classifier::new(&config);
     let env_files = std::collections::BTreeMap::new();
     let documented = |_: &str| false;
+    let charts = std::collections::BTreeMap::new();
     let inputs = forecast::model::providers::Inputs {
         manifests: &model,
         env_files: &env_files,
         classifier: &classifier,
         root_name: None,
         documented: &documented,
+        charts: &charts,
     };
     let targets = {
         let mut b = forecast::model::env::EnvModelBuilder::new();

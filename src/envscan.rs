@@ -221,6 +221,28 @@ pub(crate) fn run(
         env_files.insert(src.path.clone(), parsed);
     }
 
+    // Helm chart templates are not YAML and the manifest stage does not read them; the
+    // variables they set are read here, as text.
+    let abs: BTreeMap<&str, &Found> = found.iter().map(|f| (f.rel.as_str(), f)).collect();
+    let mut charts: BTreeMap<String, providers::ChartEnv> = BTreeMap::new();
+    for c in manifests.charts.iter().filter(|c| !c.templates.is_empty()) {
+        let sources: Vec<SourceFile> = c
+            .templates
+            .iter()
+            .filter_map(|id| manifests.file(*id))
+            .filter_map(|f| abs.get(f.path()))
+            .filter_map(|f| crate::read(&f.abs, &f.rel).ok())
+            .collect();
+        let pairs: Vec<(String, String)> = sources
+            .iter()
+            .map(|s| (s.path.clone(), s.text.clone()))
+            .collect();
+        charts.insert(c.dir.clone(), providers::chart_env(&pairs));
+        for src in sources {
+            texts.insert(src.path.clone(), src);
+        }
+    }
+
     // What compose services, Kubernetes containers, Helm values and Dockerfiles provide.
     providers::collect(
         &providers::Inputs {
@@ -229,6 +251,7 @@ pub(crate) fn run(
             classifier: &classifier,
             root_name,
             documented: &documented_path,
+            charts: &charts,
         },
         &mut builder,
     );

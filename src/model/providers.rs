@@ -52,6 +52,8 @@ pub struct Inputs<'a> {
     pub root_name: Option<&'a str>,
     /// Files that document the contract or hold fixtures (placeholders expected).
     pub documented: &'a dyn Fn(&str) -> bool,
+    /// What each Helm chart's templates set, by chart folder ([`chart_env`]).
+    pub charts: &'a BTreeMap<String, ChartEnv>,
 }
 
 /// Push every deploy target, Dockerfile provision, manifest secret and mask into `b`.
@@ -914,7 +916,85 @@ const HELM_ENV_FROM_KEYS: &[&str] = &[
     "extraEnvVarsCM",
 ];
 
-/// One component of a values file with an environment.
+/// What a chart's templates (read as text, not rendered) say about the environment they
+/// give containers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChartEnv {
+    /// Literal variable names the templates set (`- name: DATABASE_URL`): (name, template
+    /// path, span of the name).
+    pub names: Vec<(String, String, Span)>,
+    /// Why the templates may set variables forecast cannot name (`envFrom`, a templated
+    /// name), with where.
+    pub open: Option<(String, Span, String)>,
+}
+
+/// Read a chart's templates: the variable names they set literally, and whether they may
+/// set others. `templates` are (path, text).
+pub fn chart_env(templates: &[(String, String)]) -> ChartEnv {
+    let mut out = ChartEnv::default();
+    for (path, text) in templates {
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            let t = line.trim();
+            if out.open.is_none() {
+                if let Some(i) = line.find("envFrom") {
+                    out.open = Some((
+                        path.clone(),
+                        Span::new(start + i, start + i + "envFrom".len()),
+                        format!("the chart's template `{path}` takes `envFrom`"),
+                    ));
+                    continue;
+                }
+                let name_value = t
+                    .strip_prefix("- ")
+                    .unwrap_or(t)
+                    .trim_start()
+                    .strip_prefix("name:")
+                    .map(str::trim);
+                if let Some(v) = name_value
+                    && v.trim_start_matches(['"', '\'']).starts_with("{{")
+                    && (line.contains("$key") || line.contains(".name") || line.contains("| upper"))
+                {
+                    let i = line.find("name:").unwrap_or(0);
+                    out.open = Some((
+                        path.clone(),
+                        Span::new(start + i, start + line.trim_end().len()),
+                        format!("the chart's template `{path}` names variables from values"),
+                    ));
+                    continue;
+                }
+            }
+            // `- name: DATABASE_URL`: upper-case names are variables (containers, ports and
+            // volumes are lower-case DNS names).
+            let Some(rest) = t
+                .strip_prefix("- name:")
+                .or_else(|| t.strip_prefix("name:"))
+            else {
+                continue;
+            };
+            let v = rest.trim().trim_matches(['"', '\'']);
+            if !v.is_empty()
+                && v.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+                && v.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                && let Some(i) = line.find(v)
+            {
+                out.names.push((
+                    v.to_string(),
+                    path.clone(),
+                    Span::new(start + i, start + i + v.len()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// One component of a values file: a mapping with an environment or an image.
 struct HelmComponent<'a> {
     /// Dotted path of the mapping (`""` at the top, `api`, `workers.email`).
     path: String,
@@ -935,7 +1015,7 @@ fn values_image(node: &Node) -> Option<String> {
     })
 }
 
-/// Mappings of a values tree with an env key, with the image that applies to them.
+/// Mappings of a values tree with an env key or an image, with the image that applies.
 fn helm_components<'a>(
     node: &'a Node,
     path: &str,
@@ -944,12 +1024,14 @@ fn helm_components<'a>(
     out: &mut Vec<HelmComponent<'a>>,
 ) {
     let Some(entries) = node.as_map() else { return };
-    let image = values_image(node).or(image);
-    if entries.iter().any(|(k, v)| {
+    let own = values_image(node);
+    let has_env = entries.iter().any(|(k, v)| {
         k.as_str()
             .is_some_and(|k| HELM_ENV_KEYS.contains(&k) || HELM_ENV_FROM_KEYS.contains(&k))
             && !v.is_null()
-    }) {
+    });
+    let image = own.clone().or(image);
+    if has_env || own.is_some() {
         out.push(HelmComponent {
             path: path.to_string(),
             node,
@@ -973,9 +1055,15 @@ fn helm_components<'a>(
     }
 }
 
+/// An environment and where a variable for it alone goes.
+type EnvAnchor = (EnvName, (FileId, Span));
+
 fn helm_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
     let m = i.manifests;
-    let mut found: Vec<(String, Option<EnvName>, DeployTarget)> = Vec::new();
+    // (values folder, environment, component path, target)
+    let mut found: Vec<(String, Option<EnvName>, String, DeployTarget)> = Vec::new();
+    // Every values file's environment and anchor, by folder, components or not.
+    let mut files: BTreeMap<String, Vec<EnvAnchor>> = BTreeMap::new();
     for (id, f) in m.with_role(Role::HelmValues) {
         let Some(doc) = f.docs().next() else { continue };
         let env = i.classifier.classify(f.path());
@@ -983,13 +1071,35 @@ fn helm_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
         let file = fid(i, b, id);
         let documented = (i.documented)(f.path());
         let chart = dir.rsplit('/').next().unwrap_or(&dir).to_string();
+        if let Some(e) = &env {
+            let first = doc
+                .as_map()
+                .and_then(|e| e.first())
+                .map_or(doc.span, |(k, _)| k.span);
+            files
+                .entry(dir.clone())
+                .or_default()
+                .push((e.clone(), (file, first)));
+        }
+        // The chart's templates, when they are in the repository, say which variables the
+        // container gets besides the values' env lists.
+        let templates = i.charts.get(&dir);
         let mut comps = Vec::new();
         helm_components(doc, "", None, 0, &mut comps);
         for c in comps {
             let mut provisions = Vec::new();
             let mut anchor = None;
+            let mut openings = Vec::new();
             for (k, v) in c.node.as_map().unwrap_or(&[]) {
                 let Some(key) = k.as_str() else { continue };
+                if HELM_ENV_FROM_KEYS.contains(&key) && !v.is_null() && v.as_seq() != Some(&[]) {
+                    openings.push(Opening {
+                        file,
+                        span: k.span,
+                        what: format!("`{}` names objects the chart renders", dotted(&c.path, key)),
+                    });
+                    continue;
+                }
                 if !HELM_ENV_KEYS.contains(&key) {
                     continue;
                 }
@@ -1048,7 +1158,34 @@ fn helm_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
                     Value::Scalar { .. } => {}
                 }
             }
-            let anchor = anchor.unwrap_or(c.node.span);
+            let anchor_span = anchor.unwrap_or_else(|| {
+                c.node
+                    .as_map()
+                    .and_then(|e| e.first())
+                    .map_or(c.node.span, |(k, _)| k.span)
+            });
+            match templates {
+                Some(t) => {
+                    for (name, path, span) in &t.names {
+                        let tf = b.file(path);
+                        provisions.push(Provision::new(name, tf, *span, ProvisionKind::HelmValues));
+                    }
+                    if let Some((path, span, what)) = &t.open {
+                        openings.push(Opening {
+                            file: b.file(path),
+                            span: *span,
+                            what: what.clone(),
+                        });
+                    }
+                }
+                None => openings.push(Opening {
+                    file,
+                    span: anchor_span,
+                    what: format!(
+                        "the templates of the Helm chart `{chart}` are not in the repository"
+                    ),
+                }),
+            }
             let scope = c
                 .image
                 .as_deref()
@@ -1057,23 +1194,20 @@ fn helm_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
                     let leaf = c.path.rsplit('.').next().unwrap_or(&chart);
                     links.by_name.get(&norm(leaf)).cloned().flatten()
                 });
-            // The chart's templates, which forecast does not render, decide what the
-            // container finally gets.
-            let openings = vec![Opening {
-                file,
-                span: anchor,
-                what: format!(
-                    "the Helm chart `{chart}` renders the container's environment from templates forecast does not read"
-                ),
-            }];
             let label = if c.path.is_empty() {
-                format!("Helm values `{}`", f.path())
+                format!("the Helm chart `{dir}`")
             } else {
-                format!("Helm values `{}` (`{}`)", c.path, f.path())
+                format!("the Helm chart `{dir}` (`{}`)", c.path)
+            };
+            let hint = if anchor.is_some() {
+                "its env list"
+            } else {
+                "an `env:` list"
             };
             found.push((
                 dir.clone(),
                 env.clone(),
+                c.path.clone(),
                 DeployTarget {
                     env: env.clone(),
                     label,
@@ -1081,8 +1215,8 @@ fn helm_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
                     scope,
                     provisions,
                     openings,
-                    anchor: (file, anchor),
-                    hint: "its env list".into(),
+                    anchor: (file, anchor_span),
+                    hint: hint.into(),
                     overlay: None,
                     uses: Vec::new(),
                     image: c.image.filter(|s| !templated(s)),
@@ -1090,28 +1224,53 @@ fn helm_targets(i: &Inputs<'_>, links: &Links, b: &mut EnvModelBuilder) {
             ));
         }
     }
-    // `values.yaml` is the base of `values-<env>.yaml` beside it.
-    let named: BTreeMap<&str, BTreeSet<&EnvName>> =
-        found
-            .iter()
-            .fold(BTreeMap::new(), |mut acc, (dir, env, _)| {
-                if let Some(e) = env {
-                    acc.entry(dir.as_str()).or_default().insert(e);
-                }
-                acc
-            });
+    // A `values-<env>.yaml` that overrides only some keys runs the image its base names.
+    let bases: BTreeMap<(String, String), (Option<String>, Option<String>)> = found
+        .iter()
+        .filter(|(_, env, _, _)| env.is_none())
+        .map(|(dir, _, path, t)| {
+            (
+                (dir.clone(), path.clone()),
+                (t.scope.clone(), t.image.clone()),
+            )
+        })
+        .collect();
+    for (dir, _, path, t) in &mut found {
+        if t.scope.is_none()
+            && let Some((scope, image)) = bases.get(&(dir.clone(), path.clone()))
+        {
+            t.scope = scope.clone();
+            if t.image.is_none() {
+                t.image = image.clone();
+            }
+        }
+    }
+    // `values.yaml` is the base of every `values-<env>.yaml` beside it; where the overlay
+    // does not have the component, a variable for that environment alone goes in the
+    // overlay file.
     let mut copies = Vec::new();
-    for (dir, env, t) in &found {
+    for (dir, env, path, t) in &found {
         if env.is_some() {
             continue;
         }
-        for e in named.get(dir.as_str()).into_iter().flatten() {
+        let mut seen = BTreeSet::new();
+        for (e, overlay_anchor) in files.get(dir).into_iter().flatten() {
+            if !seen.insert(e.clone()) {
+                continue;
+            }
             let mut c = t.clone();
-            c.env = Some((*e).clone());
+            c.env = Some(e.clone());
+            let has_own = found
+                .iter()
+                .any(|(d, oe, p, _)| d == dir && p == path && oe.as_ref() == Some(e));
+            if !has_own {
+                c.anchor = *overlay_anchor;
+                c.hint = "an `env:` list".into();
+            }
             copies.push(c);
         }
     }
-    for (_, _, t) in found {
+    for (_, _, _, t) in found {
         b.add_target(t);
     }
     for t in copies {
@@ -1231,6 +1390,20 @@ mod tests {
         assert_eq!(interpolate("${MISSING}", &vars), None);
         assert_eq!(interpolate("${UNCLOSED", &vars), None);
         assert_eq!(interpolate("$", &vars), None);
+    }
+
+    #[test]
+    fn chart_templates() {
+        let t = "      containers:\n        - name: api\n          env:\n            - name: DATABASE_URL\n              value: {{ .Values.db }}\n            - name: \"LOG_LEVEL\"\n            {{- toYaml .Values.env | nindent 12 }}\n";
+        let c = chart_env(&[("chart/templates/deployment.yaml".into(), t.into())]);
+        let names: Vec<&str> = c.names.iter().map(|(n, _, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["DATABASE_URL", "LOG_LEVEL"]);
+        assert_eq!(c.names[0].2.slice(t), "DATABASE_URL");
+        assert!(c.open.is_none());
+        let t = "          envFrom:\n            - secretRef:\n                name: {{ .Release.Name }}\n";
+        assert!(chart_env(&[("t.yaml".into(), t.into())]).open.is_some());
+        let t = "          {{- range $key, $val := .Values.config }}\n            - name: {{ $key | upper }}\n";
+        assert!(chart_env(&[("t.yaml".into(), t.into())]).open.is_some());
     }
 
     #[test]
